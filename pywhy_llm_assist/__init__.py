@@ -1,0 +1,1 @@
+"""pywhy-llm-assist."""

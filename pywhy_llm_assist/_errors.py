@@ -1,0 +1,130 @@
+"""Typed errors: every error this library raises on purpose derives from `AssistantError`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class AssistantError(Exception):
+    """Base class of every error raised on purpose by pywhy-llm-assist."""
+
+
+class InputError(AssistantError, ValueError):
+    """Bad input from the caller: a variables list, a graph, a file or an option.
+
+    The message says what is wrong and how to fix it.
+    """
+
+
+class GraphFormatError(InputError):
+    """A graph file or string could not be read (DOT, GML, DAGitty, JSON, edge list)."""
+
+
+class ReviewError(InputError):
+    """A review decisions file does not fit the graph it is applied to."""
+
+
+class ModelError(AssistantError):
+    """The model or the server behind it failed to give a usable answer."""
+
+    def __init__(self, message: str, *, query: str | None = None) -> None:
+        super().__init__(message)
+        self.query = query
+
+
+class IncompleteOutputError(ModelError):
+    """The reply was cut off (`finish_reason == "length"`): raise `max_tokens` or simplify."""
+
+
+class RefusalError(ModelError):
+    """The model refused to answer, or the server's content filter stopped the reply."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at getting a valid reply: what the model said and why it was rejected."""
+
+    content: str
+    error: str
+
+
+class InvalidOutputError(ModelError):
+    """The reply did not validate, even after re-asking with the validation error.
+
+    Attributes:
+        attempts: every reply tried, with the reason it was rejected.
+    """
+
+    def __init__(self, message: str, *, query: str | None, attempts: Sequence[Attempt]) -> None:
+        super().__init__(message, query=query)
+        self.attempts = tuple(attempts)
+
+
+class RetriesExhaustedError(ModelError):
+    """A retryable failure (rate limit, timeout, 5xx, lost connection) outlasted the retry policy.
+
+    Attributes:
+        attempts: how many requests were made.
+        last_error: the last underlying exception.
+    """
+
+    def __init__(
+        self, message: str, *, query: str | None, attempts: int, last_error: BaseException | None
+    ) -> None:
+        super().__init__(message, query=query)
+        self.attempts = attempts
+        self.last_error = last_error
+
+
+class RequestRejectedError(ModelError):
+    """The server rejected the request with a non-retryable error (bad key, no quota, 4xx)."""
+
+    def __init__(self, message: str, *, query: str | None, status_code: int | None) -> None:
+        super().__init__(message, query=query)
+        self.status_code = status_code
+
+
+class ReplayMissError(ModelError):
+    """Replay mode found no recorded answer for a query.
+
+    Attributes:
+        key: the cache key that was looked up.
+        task: the task that asked.
+        variables: the variables the query was about.
+    """
+
+    def __init__(self, message: str, *, query: str | None, key: str, variables: Sequence[str]) -> None:
+        super().__init__(message, query=query)
+        self.key = key
+        self.variables = tuple(variables)
+
+
+class BudgetExceededError(ModelError):
+    """The run would exceed the configured budget of calls or tokens; nothing more was sent."""
+
+
+class NetworkBlockedError(ModelError):
+    """A request to a non-loopback server was made while real model calls are forbidden."""
+
+
+class QueriesFailedError(ModelError):
+    """Some queries of a run failed; every finished answer is kept in the cache.
+
+    Rerunning the same command asks only for the missing answers.
+
+    Attributes:
+        failures: (query description, error) pairs.
+        completed: how many queries did succeed.
+    """
+
+    def __init__(
+        self, message: str, *, failures: Sequence[tuple[str, ModelError]], completed: int
+    ) -> None:
+        super().__init__(message)
+        self.failures = tuple(failures)
+        self.completed = completed
+
+
+class LocalModelUnavailableError(AssistantError, ImportError):
+    """The embedded local model needs the `local` extra, which is not installed."""

@@ -1,0 +1,357 @@
+"""CausalGraph: a DAG whose every edge keeps its rationale, confidence, votes and provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import networkx as nx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ._errors import GraphFormatError, InputError
+from ._usage import Usage
+from ._variables import Variable, Variables, VariablesLike
+
+if TYPE_CHECKING:
+    from ._review import ReviewDecisions
+
+EdgeOrigin = Literal["model", "required", "user", "review", "import", "simulated"]
+DropReason = Literal[
+    "self_loop",
+    "unknown_variable",
+    "forbidden",
+    "tier_violation",
+    "conflict",
+    "cycle",
+    "below_threshold",
+    "rejected_in_review",
+]
+
+
+class Provenance(BaseModel):
+    """Where an edge came from.
+
+    Attributes:
+        origin: ``model`` (proposed by a language model), ``required`` (a constraint),
+            ``user`` (drawn by the analyst), ``review`` (added or changed by an expert),
+            ``import`` (read from a file), ``simulated`` (the simulated expert).
+        model: the model name, for model edges.
+        prompt_version: content hash of the prompt template that asked.
+        strategy: the suggestion strategy that asked (``per_node``, ``whole``, ...).
+        cache_keys: keys of the cached answers that proposed this edge.
+        reviewer: who accepted, reversed or added it in review.
+        note: free text (a reviewer's comment, a file name).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    origin: EdgeOrigin = "model"
+    model: str | None = None
+    prompt_version: str | None = None
+    strategy: str | None = None
+    cache_keys: tuple[str, ...] = ()
+    reviewer: str | None = None
+    note: str | None = None
+
+
+class Edge(BaseModel):
+    """A directed edge ``source -> target`` with its evidence.
+
+    Attributes:
+        source: the cause.
+        target: the effect.
+        confidence: 0..1; for model edges the share of samples that voted for it, weighted
+            by the model's stated confidence.
+        votes: samples that proposed this direction.
+        asked: samples that were asked about this pair (votes <= asked).
+        rationale: the model's (or expert's) reason, shortest first when several agree.
+        provenance: one entry per source of evidence.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    target: str
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    votes: int = Field(default=1, ge=0)
+    asked: int = Field(default=1, ge=0)
+    rationale: str = ""
+    provenance: tuple[Provenance, ...] = ()
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """``(source, target)``."""
+        return (self.source, self.target)
+
+
+class DroppedEdge(BaseModel):
+    """An edge that was proposed but is not in the graph, and why.
+
+    Attributes:
+        edge: the edge as proposed.
+        reason: a short code (``cycle``, ``conflict``, ``forbidden``, ...).
+        detail: one sentence for the reviewer.
+        reversed: True when the opposite edge was kept instead.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    edge: Edge
+    reason: DropReason
+    detail: str = ""
+    reversed: bool = False
+
+
+class CausalGraph(BaseModel):
+    """A causal DAG over named variables, with evidence on every edge.
+
+    Build one with `CausalGraph.from_edges`, get one from `Assistant.suggest_graph`, or import
+    one (`from_networkx`, `from_dot`, `from_gml`, `from_dagitty`, `from_json`).
+
+    Example:
+        >>> graph = CausalGraph.from_edges(["smoking", "tar", "cancer"],
+        ...                                [("smoking", "tar"), ("tar", "cancer")])
+        >>> graph.edge_pairs
+        [('smoking', 'tar'), ('tar', 'cancer')]
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    variables: tuple[Variable, ...]
+    edges: tuple[Edge, ...] = ()
+    dropped: tuple[DroppedEdge, ...] = ()
+    usage: Usage | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as error:
+            raise InputError(f"invalid causal graph: {_first_error(error)}") from None
+
+    @model_validator(mode="after")
+    def _check_edges(self) -> CausalGraph:
+        names = Variables(self.variables).names  # checks duplicates
+        known = set(names)
+        seen: set[tuple[str, str]] = set()
+        for edge in self.edges:
+            for end in edge.pair:
+                if end not in known:
+                    raise InputError(
+                        f"edge {edge.source!r} -> {edge.target!r} names unknown variable {end!r}"
+                    )
+            if edge.source == edge.target:
+                raise InputError(f"self-loop on {edge.source!r}: a causal graph has none")
+            if edge.pair in seen:
+                raise InputError(f"edge {edge.source!r} -> {edge.target!r} appears twice")
+            seen.add(edge.pair)
+        return self
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def from_edges(
+        cls,
+        variables: VariablesLike,
+        edges: Iterable[tuple[str, str] | Edge],
+        *,
+        latent: Iterable[str] = (),
+        origin: EdgeOrigin = "user",
+        check_acyclic: bool = True,
+    ) -> CausalGraph:
+        """Build a graph from variables and ``(cause, effect)`` pairs.
+
+        Args:
+            variables: names, a dict name -> description, or Variable objects.
+            edges: pairs or `Edge` objects.
+            latent: names to mark as unmeasured.
+            origin: provenance origin given to plain pairs.
+            check_acyclic: raise `InputError` if the edges form a cycle.
+        """
+        collection = Variables(variables)
+        latent_names = set(latent)
+        collection.require(latent_names, role="latent variable")
+        items = tuple(
+            variable.model_copy(update={"latent": True}) if variable.name in latent_names else variable
+            for variable in collection
+        )
+        built = tuple(
+            edge
+            if isinstance(edge, Edge)
+            else Edge(source=edge[0], target=edge[1], provenance=(Provenance(origin=origin),))
+            for edge in edges
+        )
+        graph = cls(variables=items, edges=built)
+        if check_acyclic:
+            graph.require_acyclic()
+        return graph
+
+    # ----------------------------------------------------------------- views
+    @property
+    def names(self) -> tuple[str, ...]:
+        """All variable names, measured and latent, in order."""
+        return tuple(variable.name for variable in self.variables)
+
+    @property
+    def latent(self) -> tuple[str, ...]:
+        """Names of unmeasured (latent) variables."""
+        return tuple(variable.name for variable in self.variables if variable.latent)
+
+    @property
+    def observed(self) -> tuple[str, ...]:
+        """Names of measured variables."""
+        return tuple(variable.name for variable in self.variables if not variable.latent)
+
+    @property
+    def edge_pairs(self) -> list[tuple[str, str]]:
+        """The edges as ``(cause, effect)`` pairs, in order."""
+        return [edge.pair for edge in self.edges]
+
+    def variable(self, name: str) -> Variable:
+        """Return the variable called `name` (`InputError` if unknown)."""
+        return Variables(self.variables).get(name)
+
+    def edge(self, source: str, target: str) -> Edge:
+        """Return the edge ``source -> target`` (`KeyError` if absent)."""
+        for edge in self.edges:
+            if edge.source == source and edge.target == target:
+                return edge
+        raise KeyError(f"no edge {source!r} -> {target!r}")
+
+    def has_edge(self, source: str, target: str) -> bool:
+        """True if ``source -> target`` is in the graph."""
+        return any(edge.source == source and edge.target == target for edge in self.edges)
+
+    def to_networkx(self) -> nx.DiGraph:
+        """Return a `networkx.DiGraph`; node and edge attributes carry descriptions and evidence.
+
+        Node attributes: ``description``, ``latent`` (and ``unit``, ``type`` when set).
+        Edge attributes: ``confidence``, ``votes``, ``asked``, ``rationale``, ``origin``.
+        """
+        graph = nx.DiGraph()
+        for variable in self.variables:
+            attributes: dict[str, Any] = {
+                "description": variable.description,
+                "latent": variable.latent,
+            }
+            if variable.unit is not None:
+                attributes["unit"] = variable.unit
+            if variable.type is not None:
+                attributes["type"] = variable.type
+            graph.add_node(variable.name, **attributes)
+        for edge in self.edges:
+            graph.add_edge(
+                edge.source,
+                edge.target,
+                confidence=edge.confidence,
+                votes=edge.votes,
+                asked=edge.asked,
+                rationale=edge.rationale,
+                origin=edge.provenance[0].origin if edge.provenance else "user",
+            )
+        return graph
+
+    def is_acyclic(self) -> bool:
+        """True if the graph has no directed cycle."""
+        return bool(nx.is_directed_acyclic_graph(self.to_networkx()))
+
+    def require_acyclic(self) -> None:
+        """Raise `InputError` naming a cycle if there is one."""
+        graph = self.to_networkx()
+        try:
+            cycle = nx.find_cycle(graph)
+        except nx.NetworkXNoCycle:
+            return
+        path = " -> ".join([str(cycle[0][0]), *(str(step[1]) for step in cycle)])
+        raise InputError(f"the graph has a cycle: {path}; a causal graph must be acyclic")
+
+    def fingerprint(self) -> str:
+        """A short hash of the variables and edges (not of the evidence), for review files."""
+        payload = json.dumps(
+            {"variables": sorted(self.names), "edges": sorted(self.edge_pairs)},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+    # ----------------------------------------------------------------- edits
+    def with_latent(self, variables: Iterable[Variable], edges: Iterable[tuple[str, str]] = ()) -> CausalGraph:
+        """Return a copy with unmeasured variables (and their edges) added."""
+        added = [variable.model_copy(update={"latent": True}) for variable in variables]
+        new_edges = [
+            Edge(source=source, target=target, provenance=(Provenance(origin="user"),))
+            for source, target in edges
+        ]
+        graph = self.model_copy(
+            update={"variables": (*self.variables, *added), "edges": (*self.edges, *new_edges)}
+        )
+        return CausalGraph.model_validate(graph.model_dump())
+
+    def without_edges(self, pairs: Iterable[tuple[str, str]]) -> CausalGraph:
+        """Return a copy without the given edges (absent ones are ignored)."""
+        removed = set(pairs)
+        return self.model_copy(
+            update={"edges": tuple(edge for edge in self.edges if edge.pair not in removed)}
+        )
+
+    # ----------------------------------------------------------------- JSON
+    def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
+        """Return (and optionally write) the lossless JSON form; `from_json` reads it back."""
+        text = self.model_dump_json(indent=indent)
+        if path is not None:
+            Path(path).write_text(text + "\n", encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_json(cls, source: str | Path) -> CausalGraph:
+        """Read a graph written by `to_json` (a JSON string or a file path)."""
+        text = _read_text_or_path(source)
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as error:
+            raise GraphFormatError(f"not a pywhy-llm-assist graph JSON: {_first_error(error)}") from None
+
+    def __str__(self) -> str:
+        lines = [f"CausalGraph: {len(self.variables)} variables, {len(self.edges)} edges"]
+        lines += [
+            f"  {edge.source} -> {edge.target}  (confidence {edge.confidence:.2f})"
+            for edge in self.edges
+        ]
+        if self.dropped:
+            lines.append(f"  dropped: {len(self.dropped)}")
+            lines += [
+                f"    {item.edge.source} -> {item.edge.target}: {item.reason}"
+                + (" (reversed)" if item.reversed else "")
+                for item in self.dropped
+            ]
+        return "\n".join(lines)
+
+    def apply_review(self, decisions: ReviewDecisions | str | Path) -> CausalGraph:
+        """Return the graph after an expert's review decisions (see `apply_review`)."""
+        from ._review import apply_review
+
+        return apply_review(self, decisions)
+
+
+def _read_text_or_path(source: str | Path) -> str:
+    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and len(source) < 4096 and Path(source).is_file()):
+        try:
+            return Path(source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise GraphFormatError(f"cannot read {source}: {error}") from None
+    return str(source)
+
+
+def _first_error(error: ValidationError) -> str:
+    issue = error.errors()[0]
+    message = str(issue["msg"]).removeprefix("Value error, ")
+    where = ".".join(str(part) for part in issue["loc"])
+    return f"{where}: {message}" if where else message
+
+
+def edges_between(graph: CausalGraph, names: Sequence[str]) -> list[Edge]:
+    """Return the edges whose both ends are in `names`."""
+    wanted = set(names)
+    return [edge for edge in graph.edges if edge.source in wanted and edge.target in wanted]
