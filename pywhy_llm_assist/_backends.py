@@ -1,0 +1,192 @@
+"""Backends: what actually answers a chat request (the OpenAI SDK, or a test double)."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from urllib.parse import urlparse
+
+import openai
+
+from ._errors import NetworkBlockedError
+from ._retry import TransientResponseError
+
+if TYPE_CHECKING:
+    from ._query import Query
+
+BLOCK_VARIABLE = "PYWHY_LLM_ASSIST_BLOCK_REMOTE"
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One chat-completion request, as sent to a backend.
+
+    Attributes:
+        model: model name.
+        messages: chat messages (role, content).
+        temperature, seed, max_tokens: sampling parameters.
+        response_format: the OpenAI ``response_format`` value, or None.
+        mode: the structured-output step (``json_schema``, ``json_object``, ``text``).
+        query: the question this request asks (for test doubles; never sent).
+    """
+
+    model: str
+    messages: tuple[dict[str, str], ...]
+    temperature: float | None
+    seed: int | None
+    max_tokens: int
+    response_format: dict[str, Any] | None
+    mode: str
+    query: Query | None = field(default=None, compare=False)
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON body of the request (what goes over the wire and into the cache)."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [dict(message) for message in self.messages],
+            "max_tokens": self.max_tokens,
+        }
+        if self.temperature is not None:
+            body["temperature"] = self.temperature
+        if self.seed is not None:
+            body["seed"] = self.seed
+        if self.response_format is not None:
+            body["response_format"] = self.response_format
+        return body
+
+
+class ChatSession(Protocol):
+    """One run's connection to a backend."""
+
+    async def complete(self, request: ChatRequest) -> dict[str, Any]:
+        """Return the raw chat.completion JSON for `request`."""
+        ...
+
+
+@runtime_checkable
+class ChatBackend(Protocol):
+    """Anything that answers chat requests with chat.completion JSON.
+
+    Implement `complete` to plug in a test double or a custom transport; raise the
+    `openai` SDK's exceptions (or `TransientResponseError`) for failures so the retry
+    policy treats them alike.
+    """
+
+    def session(self) -> AbstractAsyncContextManager[ChatSession]:
+        """An async context manager yielding a `ChatSession` for one run."""
+        ...
+
+
+def remote_calls_blocked() -> bool:
+    """True when ``$PYWHY_LLM_ASSIST_BLOCK_REMOTE`` forbids non-loopback servers (tests)."""
+    return os.environ.get(BLOCK_VARIABLE, "").strip().lower() in ("1", "true", "yes")
+
+
+def is_loopback_url(url: str | None) -> bool:
+    """True for http(s) URLs whose host is localhost or a loopback address."""
+    if not url:
+        return False
+    host = urlparse(str(url)).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class OpenAIBackend:
+    """Chat requests through the official `openai` SDK (any OpenAI-compatible server).
+
+    Args:
+        client: an `openai.AsyncOpenAI` or `openai.OpenAI` built by the caller (its own
+            ``http_client``, Azure settings, ...). SDK retries are switched off on a copy:
+            this library retries with its own policy.
+        base_url: server URL when no client is given (default: ``$OPENAI_BASE_URL`` or OpenAI).
+        api_key: key when no client is given (default: ``$OPENAI_API_KEY``; local servers
+            need none).
+        timeout: seconds before one request is abandoned (and retried).
+    """
+
+    def __init__(
+        self,
+        *,
+        client: openai.AsyncOpenAI | openai.OpenAI | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+    ) -> None:
+        self._client = client.with_options(max_retries=0) if client is not None else None
+        self._base_url = base_url
+        self._api_key = api_key
+        self._timeout = timeout
+
+    @property
+    def base_url(self) -> str:
+        """The server URL requests go to."""
+        if self._client is not None:
+            return str(self._client.base_url)
+        return self._base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never be written anywhere (the API key)."""
+        key = self._client.api_key if self._client is not None else self._resolved_key()
+        return (key,) if isinstance(key, str) and key else ()
+
+    def _resolved_key(self) -> str:
+        key = self._api_key or os.environ.get("OPENAI_API_KEY")
+        if key:
+            return key
+        # Local OpenAI-compatible servers ignore the key, but the SDK wants one.
+        return "not-needed" if is_loopback_url(self.base_url) else ""
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[_OpenAISession]:
+        """Open a connection for one run (a fresh async client bound to this event loop)."""
+        if remote_calls_blocked() and not is_loopback_url(self.base_url):
+            raise NetworkBlockedError(
+                f"real model calls are blocked (${BLOCK_VARIABLE}=1) and {self.base_url} is not "
+                "a loopback server; use a test double, a recorded cache (cache_mode='replay') "
+                "or a local server"
+            )
+        if self._client is not None:
+            yield _OpenAISession(self._client)
+            return
+        key = self._resolved_key()
+        if not key:
+            raise openai.OpenAIError(
+                "no API key: set $OPENAI_API_KEY, pass api_key=..., or use a local server"
+            )
+        client = openai.AsyncOpenAI(
+            base_url=self.base_url, api_key=key, max_retries=0, timeout=self._timeout
+        )
+        try:
+            yield _OpenAISession(client)
+        finally:
+            await client.close()
+
+
+class _OpenAISession:
+    def __init__(self, client: openai.AsyncOpenAI | openai.OpenAI) -> None:
+        self._client = client
+
+    async def complete(self, request: ChatRequest) -> dict[str, Any]:
+        body = request.payload()
+        if isinstance(self._client, openai.AsyncOpenAI):
+            raw = await self._client.chat.completions.with_raw_response.create(**body)
+        else:
+            raw = await asyncio.to_thread(self._client.chat.completions.with_raw_response.create, **body)
+        try:
+            data = json.loads(raw.http_response.text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise TransientResponseError(f"the server's reply body is not JSON: {error}") from None
+        if not isinstance(data, dict):
+            raise TransientResponseError("the server's reply body is not a JSON object")
+        return data
