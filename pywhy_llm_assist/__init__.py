@@ -3,6 +3,8 @@
 from ._assistant import Assistant
 from ._backends import ChatBackend, ChatRequest, OpenAIBackend
 from ._cache import CACHE_MODES, ResponseCache
+from ._checks import check_graph
+from ._convenience import suggest_graph
 from ._engine import Answer, LanguageModel, ProgressEvent
 from ._errors import (
     AssistantError,
@@ -22,29 +24,34 @@ from ._errors import (
     RetriesExhaustedError,
     ReviewError,
 )
+from ._findings import Critique, Finding, SuggestedEdit, apply_edits
 from ._graph import CausalGraph, DroppedEdge, Edge, Provenance
 from ._local import LocalServer
 from ._prompts import PromptLibrary
 from ._query import Query
 from ._retry import RetryPolicy
+from ._suggestions import Condition, Suggestions, VariableSuggestion
 from ._usage import Budget, Usage
 from ._variables import Variable, Variables
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "CACHE_MODES",
     "Answer",
     "Assistant",
     "AssistantError",
     "Attempt",
     "Budget",
     "BudgetExceededError",
+    "CACHE_MODES",
     "CausalGraph",
     "ChatBackend",
     "ChatRequest",
+    "Condition",
+    "Critique",
     "DroppedEdge",
     "Edge",
+    "Finding",
     "GraphFormatError",
     "IncompleteOutputError",
     "InputError",
@@ -67,8 +74,14 @@ __all__ = [
     "RetriesExhaustedError",
     "RetryPolicy",
     "ReviewError",
+    "SuggestedEdit",
+    "Suggestions",
     "Usage",
     "Variable",
+    "VariableSuggestion",
     "Variables",
     "__version__",
+    "apply_edits",
+    "check_graph",
+    "suggest_graph",
 ]

@@ -27,9 +27,7 @@ class EdgeSource:
     strategy: str
 
 
-def tally(
-    proposals: Iterable[ProposedEdge], samples: int, source: EdgeSource
-) -> dict[Pair, Edge]:
+def tally(proposals: Iterable[ProposedEdge], samples: int, source: EdgeSource) -> dict[Pair, Edge]:
     """Combine votes per ordered pair: confidence = summed stated confidence / samples asked."""
     votes: dict[Pair, list[ProposedEdge]] = defaultdict(list)
     for proposal in proposals:
@@ -68,18 +66,30 @@ class _Assembler:
 
     def drop(self, edge: Edge, reason: DropReason, detail: str, *, reversed_: bool = False) -> None:
         self.kept.pop(edge.pair, None)
-        self.dropped.append(DroppedEdge(edge=edge, reason=reason, detail=detail, reversed=reversed_))
+        self.dropped.append(
+            DroppedEdge(edge=edge, reason=reason, detail=detail, reversed=reversed_)
+        )
 
     def apply_rules(self, candidates: Mapping[Pair, Edge], threshold: float) -> None:
         for pair, edge in candidates.items():
             source, target = pair
             if source == target:
-                self.dropped.append(DroppedEdge(edge=edge, reason="self_loop", detail="a variable cannot cause itself"))
+                self.dropped.append(
+                    DroppedEdge(
+                        edge=edge, reason="self_loop", detail="a variable cannot cause itself"
+                    )
+                )
             elif pair in self.constraints.forbidden:
-                self.dropped.append(DroppedEdge(edge=edge, reason="forbidden", detail="forbidden by the analyst"))
+                self.dropped.append(
+                    DroppedEdge(edge=edge, reason="forbidden", detail="forbidden by the analyst")
+                )
             elif self.constraints.violates_tiers(source, target):
                 self.dropped.append(
-                    DroppedEdge(edge=edge, reason="tier_violation", detail="points from a later tier into an earlier one")
+                    DroppedEdge(
+                        edge=edge,
+                        reason="tier_violation",
+                        detail="points from a later tier into an earlier one",
+                    )
                 )
             elif edge.asked and edge.votes / edge.asked < threshold:
                 self.dropped.append(
@@ -102,8 +112,13 @@ class _Assembler:
                 )
             else:
                 self.kept[(source, target)] = Edge(
-                    source=source, target=target, confidence=1.0, votes=0, asked=0,
-                    rationale="required by the analyst", provenance=(provenance,),
+                    source=source,
+                    target=target,
+                    confidence=1.0,
+                    votes=0,
+                    asked=0,
+                    rationale="required by the analyst",
+                    provenance=(provenance,),
                 )
             opposite = self.kept.get((target, source))
             if opposite is not None:
@@ -170,9 +185,16 @@ def assemble_graph(
     assembler.settle_conflicts()
     assembler.break_cycles()
     order = {name: index for index, name in enumerate(variables.names)}
-    edges = sorted(assembler.kept.values(), key=lambda edge: (order[edge.source], order[edge.target]))
+    edges = sorted(
+        assembler.kept.values(), key=lambda edge: (order[edge.source], order[edge.target])
+    )
     dropped = sorted(
-        assembler.dropped, key=lambda item: (order.get(item.edge.source, -1), order.get(item.edge.target, -1), item.reason)
+        assembler.dropped,
+        key=lambda item: (
+            order.get(item.edge.source, -1),
+            order.get(item.edge.target, -1),
+            item.reason,
+        ),
     )
     return CausalGraph(
         variables=tuple(variables),

@@ -17,7 +17,11 @@ from ._graph import CausalGraph
 from ._local import LocalServer
 from ._prompts import PromptLibrary
 from ._retry import RetryPolicy
+from ._critique_task import critique_with
+from ._findings import Critique
+from ._identification_tasks import suggest_with
 from ._suggest_graph import suggest_graph_with
+from ._suggestions import Suggestions
 from ._sync import run_sync
 from ._usage import Budget, Usage
 from ._variables import VariablesLike
@@ -86,7 +90,9 @@ class Assistant:
             raise InputError(f"concurrency must be 1 or more, not {concurrency}")
         backend: ChatBackend
         if client is None or isinstance(client, openai.OpenAI | openai.AsyncOpenAI):
-            backend = OpenAIBackend(client=client, base_url=base_url, api_key=api_key, timeout=timeout)
+            backend = OpenAIBackend(
+                client=client, base_url=base_url, api_key=api_key, timeout=timeout
+            )
         elif isinstance(client, ChatBackend):
             backend = client
         else:
@@ -97,7 +103,11 @@ class Assistant:
         mode = resolve_cache_mode(cache_mode)
         store: ResponseCache | None = None
         if mode != "off":
-            store = cache if isinstance(cache, ResponseCache) else ResponseCache(cache or default_cache_folder())
+            store = (
+                cache
+                if isinstance(cache, ResponseCache)
+                else ResponseCache(cache or default_cache_folder())
+            )
         self._local_server: LocalServer | None = None
         self.engine = LanguageModel(
             chosen_model,
@@ -254,6 +264,231 @@ class Assistant:
                 forbidden=forbidden,
                 tiers=tiers,
                 personas=personas,
+                progress=progress,
+            )
+        )
+
+    # ------------------------------------------------------------------ identification
+    async def suggest_confounders_async(
+        self,
+        treatment: str,
+        outcome: str,
+        variables: VariablesLike | None = None,
+        *,
+        graph: CausalGraph | None = None,
+        context: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Suggestions:
+        """Async twin of `suggest_confounders`."""
+        return await suggest_with(
+            self.engine,
+            "confounders",
+            treatment,
+            outcome,
+            variables,
+            graph=graph,
+            context=context,
+            progress=progress,
+        )
+
+    def suggest_confounders(
+        self,
+        treatment: str,
+        outcome: str,
+        variables: VariablesLike | None = None,
+        *,
+        graph: CausalGraph | None = None,
+        context: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Suggestions:
+        """Propose confounders of treatment -> outcome: measured ones and unmeasured ones.
+
+        Args:
+            treatment, outcome: variable names.
+            variables: the measured variables (default: the graph's).
+            graph: the analyst's graph; each measured suggestion is checked on it
+                (``item.graph_conditions``).
+            context: a sentence or two about the domain.
+
+        Returns:
+            `Suggestions`; ``suggestions.add_to_graph(graph)`` adds the unmeasured ones as
+            latent nodes.
+        """
+        return run_sync(
+            self.suggest_confounders_async(
+                treatment, outcome, variables, graph=graph, context=context, progress=progress
+            )
+        )
+
+    async def suggest_instruments_async(
+        self,
+        treatment: str,
+        outcome: str,
+        variables: VariablesLike | None = None,
+        *,
+        graph: CausalGraph | None = None,
+        context: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Suggestions:
+        """Async twin of `suggest_instruments`."""
+        return await suggest_with(
+            self.engine,
+            "instruments",
+            treatment,
+            outcome,
+            variables,
+            graph=graph,
+            context=context,
+            progress=progress,
+        )
+
+    def suggest_instruments(
+        self,
+        treatment: str,
+        outcome: str,
+        variables: VariablesLike | None = None,
+        *,
+        graph: CausalGraph | None = None,
+        context: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Suggestions:
+        """Propose instruments, with relevance, exclusion and independence argued separately.
+
+        With a graph, each candidate's graphical conditions are checked and shown beside the
+        model's (``item.model_conditions`` and ``item.graph_conditions``).
+        """
+        return run_sync(
+            self.suggest_instruments_async(
+                treatment, outcome, variables, graph=graph, context=context, progress=progress
+            )
+        )
+
+    async def suggest_mediators_async(
+        self,
+        treatment: str,
+        outcome: str,
+        variables: VariablesLike | None = None,
+        *,
+        graph: CausalGraph | None = None,
+        context: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Suggestions:
+        """Async twin of `suggest_mediators`."""
+        return await suggest_with(
+            self.engine,
+            "mediators",
+            treatment,
+            outcome,
+            variables,
+            graph=graph,
+            context=context,
+            progress=progress,
+        )
+
+    def suggest_mediators(
+        self,
+        treatment: str,
+        outcome: str,
+        variables: VariablesLike | None = None,
+        *,
+        graph: CausalGraph | None = None,
+        context: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Suggestions:
+        """Propose mediators of treatment -> outcome (checked on the graph when given)."""
+        return run_sync(
+            self.suggest_mediators_async(
+                treatment, outcome, variables, graph=graph, context=context, progress=progress
+            )
+        )
+
+    async def suggest_negative_controls_async(
+        self,
+        treatment: str,
+        outcome: str,
+        variables: VariablesLike | None = None,
+        *,
+        graph: CausalGraph | None = None,
+        context: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Suggestions:
+        """Async twin of `suggest_negative_controls`."""
+        return await suggest_with(
+            self.engine,
+            "negative_controls",
+            treatment,
+            outcome,
+            variables,
+            graph=graph,
+            context=context,
+            progress=progress,
+        )
+
+    def suggest_negative_controls(
+        self,
+        treatment: str,
+        outcome: str,
+        variables: VariablesLike | None = None,
+        *,
+        graph: CausalGraph | None = None,
+        context: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Suggestions:
+        """Propose negative-control outcomes and exposures (checked on the graph when given)."""
+        return run_sync(
+            self.suggest_negative_controls_async(
+                treatment, outcome, variables, graph=graph, context=context, progress=progress
+            )
+        )
+
+    # ------------------------------------------------------------------ critique
+    async def critique_async(
+        self,
+        graph: CausalGraph,
+        *,
+        treatment: str | None = None,
+        outcome: str | None = None,
+        adjustment_set: Iterable[str] | None = None,
+        context: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Critique:
+        """Async twin of `critique`."""
+        return await critique_with(
+            self.engine,
+            graph,
+            treatment=treatment,
+            outcome=outcome,
+            adjustment_set=adjustment_set,
+            context=context,
+            progress=progress,
+        )
+
+    def critique(
+        self,
+        graph: CausalGraph,
+        *,
+        treatment: str | None = None,
+        outcome: str | None = None,
+        adjustment_set: Iterable[str] | None = None,
+        context: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> Critique:
+        """Challenge a graph and an adjustment set: model findings plus exact graph checks.
+
+        The model sees the whole graph and reports implausible, reversed and missing edges
+        and missing confounders; the exact checks (no model) test cycles, the backdoor
+        criterion, descendants of the treatment in the set, a minimal valid set, and latent
+        variables. Every finding names its source, variables and a suggested edit;
+        ``critique.apply(...)`` yields the revised graph. For the exact checks alone, call
+        `check_graph`.
+        """
+        return run_sync(
+            self.critique_async(
+                graph,
+                treatment=treatment,
+                outcome=outcome,
+                adjustment_set=adjustment_set,
+                context=context,
                 progress=progress,
             )
         )

@@ -49,7 +49,9 @@ class Constraints:
             variables.require(tier, role="tier variable")
             for name in tier:
                 if name in tier_of:
-                    raise InputError(f"variable {name!r} is in two tiers ({tier_of[name]} and {index})")
+                    raise InputError(
+                        f"variable {name!r} is in two tiers ({tier_of[name]} and {index})"
+                    )
                 tier_of[name] = index
         constraints = cls(required_pairs, forbidden_pairs, tier_list, tier_of)
         constraints._check_consistent()

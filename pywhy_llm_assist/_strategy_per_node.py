@@ -8,7 +8,14 @@ from pydantic import Field
 
 from ._engine import Answer
 from ._query import Query
-from ._reply_schema import Confidence, Rationale, ReplyModel, VariableName, confidence_score, unique_by
+from ._reply_schema import (
+    Confidence,
+    Rationale,
+    ReplyModel,
+    VariableName,
+    confidence_score,
+    unique_by,
+)
 from ._strategy_base import GraphProblem, ProposedEdge
 
 
