@@ -164,7 +164,8 @@ class ResponseCache:
         if not self.folder.is_dir():
             return
         for path in sorted(self.folder.glob("??/*.json")):
-            yield path.stem
+            if path.stem[:2] == path.parent.name:  # skip stray files that are not entries
+                yield path.stem
 
     def entries(self) -> Iterator[tuple[str, dict[str, Any] | None]]:
         """Every (key, entry) pair; the entry is None for a corrupt file."""
@@ -209,7 +210,10 @@ class ResponseCache:
             too_old = False
             if entry is not None and older_than_days is not None:
                 created = _parse_time(entry.get("created"))
-                too_old = created is not None and (now - created).days >= older_than_days
+                too_old = (
+                    created is not None
+                    and (now - created).total_seconds() >= older_than_days * 86400.0
+                )
             if (entry is None and corrupt) or too_old:
                 removed += self.delete(key)
         return removed

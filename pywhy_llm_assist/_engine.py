@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +19,7 @@ from ._backends import ChatBackend, ChatRequest, ChatSession
 from ._cache import MODE_RULES, CacheMode, CorruptEntryError, ResponseCache, cache_key, now_iso, redact
 from ._errors import (
     Attempt,
+    BudgetExceededError,
     IncompleteOutputError,
     InvalidOutputError,
     ModelError,
@@ -222,6 +223,9 @@ class LanguageModel:
             run.failures.extend(failures)
             if len(failures) == 1 and len(queries) == 1:
                 raise failures[0][1]
+            for _, error in failures:
+                if isinstance(error, BudgetExceededError):
+                    raise error  # the budget stopped the run: say so, not "queries failed"
             first = failures[0]
             raise QueriesFailedError(
                 f"{len(failures)} of {len(queries)} queries failed (first: {first[0]}: {first[1]}); "
@@ -320,7 +324,7 @@ class LanguageModel:
                 status = getattr(error, "status_code", None)
                 if mode != "text" and status in FORMAT_REJECTED_STATUS:
                     logger.info("%s rejected %s output (%s); stepping down", self._server, mode, error)
-                    step = LADDER.step_down(self._server, step)
+                    step += 1
                     continue
                 raise RequestRejectedError(
                     f"{query.describe()}: the server refused the request: HTTP {status} "
@@ -328,6 +332,10 @@ class LanguageModel:
                     query=query.describe(),
                     status_code=status,
                 ) from error
+            if step > start:
+                # Remembered only once a lower step worked: a 400 for another reason (context
+                # too long, unknown model) must not push every later query down the ladder.
+                LADDER.step_down(self._server, step - 1)
             content = self._content(response, query)  # raises on refusal / truncation
             if rules.write and self.cache is not None:
                 self._write(keys[mode], requests[mode], response, query, version, elapsed)
@@ -380,10 +388,20 @@ class LanguageModel:
         description = query.describe()
 
         async def once() -> dict[str, Any]:
-            for meter in run.meters:
-                meter.check_budget(description)
             async with run.semaphore:
-                response = await run.session.complete(request)
+                with ExitStack() as held:
+                    # Checked and counted while holding a place in the budget, so concurrent
+                    # queries cannot all pass the check before any of them is counted.
+                    for meter in run.meters:
+                        held.enter_context(meter.reserve(description))
+                    response = await run.session.complete(request)
+                    usage = response.get("usage")
+                    usage = usage if isinstance(usage, dict) else {}
+                    run.count(
+                        calls=1,
+                        prompt_tokens=int(usage.get("prompt_tokens") or 0),
+                        completion_tokens=int(usage.get("completion_tokens") or 0),
+                    )
             if not response.get("choices"):
                 raise TransientResponseError("the server's reply has no choices")
             return response
@@ -391,12 +409,6 @@ class LanguageModel:
         started = time.monotonic()
         response = await call_with_retries(
             self.retry, once, query=description, on_retry=lambda _: run.count(retries=1)
-        )
-        usage = response.get("usage") or {}
-        run.count(
-            calls=1,
-            prompt_tokens=int(usage.get("prompt_tokens") or 0),
-            completion_tokens=int(usage.get("completion_tokens") or 0),
         )
         return response, round(time.monotonic() - started, 3)
 

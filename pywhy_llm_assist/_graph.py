@@ -174,7 +174,9 @@ class CausalGraph(BaseModel):
         latent_names = set(latent)
         collection.require(latent_names, role="latent variable")
         items = tuple(
-            variable.model_copy(update={"latent": True}) if variable.name in latent_names else variable
+            variable.model_copy(update={"latent": True})
+            if variable.name in latent_names
+            else variable
             for variable in collection
         )
         built = tuple(
@@ -224,13 +226,13 @@ class CausalGraph(BaseModel):
         """True if ``source -> target`` is in the graph."""
         return any(edge.source == source and edge.target == target for edge in self.edges)
 
-    def to_networkx(self) -> nx.DiGraph:
+    def to_networkx(self) -> nx.DiGraph[str]:
         """Return a `networkx.DiGraph`; node and edge attributes carry descriptions and evidence.
 
         Node attributes: ``description``, ``latent`` (and ``unit``, ``type`` when set).
         Edge attributes: ``confidence``, ``votes``, ``asked``, ``rationale``, ``origin``.
         """
-        graph = nx.DiGraph()
+        graph: nx.DiGraph[str] = nx.DiGraph()
         for variable in self.variables:
             attributes: dict[str, Any] = {
                 "description": variable.description,
@@ -277,7 +279,9 @@ class CausalGraph(BaseModel):
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
     # ----------------------------------------------------------------- edits
-    def with_latent(self, variables: Iterable[Variable], edges: Iterable[tuple[str, str]] = ()) -> CausalGraph:
+    def with_latent(
+        self, variables: Iterable[Variable], edges: Iterable[tuple[str, str]] = ()
+    ) -> CausalGraph:
         """Return a copy with unmeasured variables (and their edges) added."""
         added = [variable.model_copy(update={"latent": True}) for variable in variables]
         new_edges = [
@@ -311,7 +315,9 @@ class CausalGraph(BaseModel):
         try:
             return cls.model_validate_json(text)
         except ValidationError as error:
-            raise GraphFormatError(f"not a pywhy-llm-assist graph JSON: {_first_error(error)}") from None
+            raise GraphFormatError(
+                f"not a pywhy-llm-assist graph JSON: {_first_error(error)}"
+            ) from None
 
     def __str__(self) -> str:
         lines = [f"CausalGraph: {len(self.variables)} variables, {len(self.edges)} edges"]
@@ -334,14 +340,118 @@ class CausalGraph(BaseModel):
 
         return apply_review(self, decisions)
 
+    # ----------------------------------------------------------------- formats and hand-offs
+    # Thin delegates to `_graph_formats` (writers, DoWhy, causal-learn) and `_graph_import`
+    # (readers); imported inside each method to avoid an import cycle.
+    def to_dot(self, *, name: str = "causal_graph", edge_labels: bool = True) -> str:
+        """Return the graph as a Graphviz DOT ``digraph`` (see `to_dot`)."""
+        from ._graph_formats import to_dot
+
+        return to_dot(self, name=name, edge_labels=edge_labels)
+
+    def to_gml(self) -> str:
+        """Return the graph as GML (see `to_gml`)."""
+        from ._graph_formats import to_gml
+
+        return to_gml(self)
+
+    def to_dagitty(
+        self,
+        *,
+        exposure: str | Sequence[str] | None = None,
+        outcome: str | Sequence[str] | None = None,
+    ) -> str:
+        """Return the graph in DAGitty syntax, latent variables marked (see `to_dagitty`)."""
+        from ._graph_formats import to_dagitty
+
+        return to_dagitty(self, exposure=exposure, outcome=outcome)
+
+    def to_mermaid(self, *, edge_labels: bool = True) -> str:
+        """Return the graph as a Mermaid ``flowchart TD`` (see `to_mermaid`)."""
+        from ._graph_formats import to_mermaid
+
+        return to_mermaid(self, edge_labels=edge_labels)
+
+    def to_dowhy_graph(self) -> nx.DiGraph[str]:
+        """Return a DiGraph for ``dowhy.CausalModel(graph=...)`` (see `to_dowhy_graph`)."""
+        from ._graph_formats import to_dowhy_graph
+
+        return to_dowhy_graph(self)
+
+    def to_causal_model(
+        self,
+        data: Any,
+        treatment: str | Sequence[str],
+        outcome: str | Sequence[str],
+        **kwargs: Any,
+    ) -> Any:
+        """Return a ``dowhy.CausalModel`` over `data` (see `to_causal_model`)."""
+        from ._graph_formats import to_causal_model
+
+        return to_causal_model(self, data, treatment, outcome, **kwargs)
+
+    def to_background_knowledge(
+        self,
+        *,
+        forbid_absent: bool = False,
+        node_names: Sequence[str] | None = None,
+        node_labels: Literal["names", "positions"] = "names",
+    ) -> Any:
+        """Return causal-learn ``BackgroundKnowledge`` (see `to_background_knowledge`)."""
+        from ._graph_formats import to_background_knowledge
+
+        return to_background_knowledge(
+            self, forbid_absent=forbid_absent, node_names=node_names, node_labels=node_labels
+        )
+
+    @classmethod
+    def from_networkx(cls, graph: nx.DiGraph[Any]) -> CausalGraph:
+        """Build a graph from a `networkx.DiGraph` (see `from_networkx`)."""
+        from ._graph_import import from_networkx
+
+        return from_networkx(graph)
+
+    @classmethod
+    def from_dot(cls, source: str | Path) -> CausalGraph:
+        """Read a DOT ``digraph`` from text or a file (see `from_dot`)."""
+        from ._graph_import import from_dot
+
+        return from_dot(source)
+
+    @classmethod
+    def from_gml(cls, source: str | Path) -> CausalGraph:
+        """Read a directed GML graph from text or a file (see `from_gml`)."""
+        from ._graph_import import from_gml
+
+        return from_gml(source)
+
+    @classmethod
+    def from_dagitty(cls, source: str | Path) -> CausalGraph:
+        """Read a DAGitty ``dag { ... }`` from text or a file (see `from_dagitty`)."""
+        from ._graph_import import from_dagitty
+
+        return from_dagitty(source)
+
 
 def _read_text_or_path(source: str | Path) -> str:
-    if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and len(source) < 4096 and Path(source).is_file()):
+    if isinstance(source, Path) or (
+        isinstance(source, str)
+        and "\n" not in source
+        and len(source) < 4096
+        and _is_file(source)
+    ):
         try:
             return Path(source).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise GraphFormatError(f"cannot read {source}: {error}") from None
     return str(source)
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # e.g. a one-line graph longer than the OS allows for a name
+        return False
 
 
 def _first_error(error: ValidationError) -> str:

@@ -9,13 +9,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateNotFound, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import StrictUndefined, TemplateError, TemplateNotFound, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from ._errors import InputError
 
 TEMPLATE_SUFFIX = ".jinja"
 ROLE_MARKERS = {"[system]": "system", "[user]": "user", "[assistant]": "assistant"}
+# JSON leaves these unescaped when unicode is kept, yet str.splitlines() breaks lines at them:
+# escaped, user text can never start a line of its own (and fake a role marker).
+_LINE_BREAKS_KEPT_BY_JSON = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 def default_prompt_folder() -> Path:
@@ -27,8 +30,15 @@ def default_prompt_folder() -> Path:
 
 
 def _to_json(value: Any, indent: int | None = None) -> str:
-    """Jinja filter: plain JSON (not HTML-escaped), unicode kept, for data blocks."""
-    return json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=False)
+    """Jinja filter: plain JSON (not HTML-escaped), unicode kept, for data blocks.
+
+    Every line break inside strings is escaped, including U+0085, U+2028 and U+2029, so
+    the data stays on its own lines and cannot start a ``[system]`` line.
+    """
+    text = json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=False)
+    for character, escaped in _LINE_BREAKS_KEPT_BY_JSON.items():
+        text = text.replace(character, escaped)
+    return text
 
 
 def _to_json_lines(items: list[Any]) -> str:
@@ -114,6 +124,12 @@ class PromptLibrary:
             raise InputError(f"prompt template {name!r} includes a missing template: {error}") from None
         except UndefinedError as error:
             raise InputError(f"prompt template {name!r} uses an undefined input: {error}") from None
+        except SecurityError as error:
+            raise InputError(
+                f"prompt template {name!r} tried something the sandbox forbids: {error}"
+            ) from None
+        except TemplateError as error:
+            raise InputError(f"prompt template {name!r} is not valid Jinja2: {error}") from None
         return RenderedPrompt(
             template=name, version=self.version(name), messages=tuple(split_messages(text, name))
         )
@@ -124,7 +140,7 @@ def split_messages(text: str, name: str = "template") -> list[dict[str, str]]:
     messages: list[dict[str, str]] = []
     role: str | None = None
     lines: list[str] = []
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines(): only a real newline starts a line
         marker = ROLE_MARKERS.get(line.strip())
         if marker is None:
             lines.append(line)

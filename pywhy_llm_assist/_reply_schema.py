@@ -113,11 +113,15 @@ def _tighten(node: Any, names: list[str], max_items: int | None) -> Any:
         return [_tighten(item, names, max_items) for item in node]
     if not isinstance(node, dict):
         return node
-    result = {
-        key: _tighten(value, names, max_items)
-        for key, value in node.items()
-        if key not in ("title", "default", VARIABLE_MARKER)
-    }
+    result: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("title", "default", VARIABLE_MARKER):
+            continue
+        if key == "properties" and isinstance(value, dict):
+            # Field names are data, not keywords: a field called "title" must stay.
+            result[key] = {name: _tighten(item, names, max_items) for name, item in value.items()}
+        else:
+            result[key] = _tighten(value, names, max_items)
     if node.get(VARIABLE_MARKER):
         result["enum"] = list(names)
     if result.get("type") == "object" and "properties" in result:

@@ -79,8 +79,8 @@ def is_retryable(error: BaseException) -> bool:
     if isinstance(error, openai.APIConnectionError | TransientResponseError):
         return True  # APITimeoutError is a subclass of APIConnectionError
     if isinstance(error, openai.APIStatusError):
-        if error_code(error) in NEVER_RETRIED_CODES:
-            return False
+        if error_code(error) in NEVER_RETRIED_CODES or error.type in NEVER_RETRIED_CODES:
+            return False  # some servers name the quota error only in "type"
         return error.status_code in RETRYABLE_STATUS or error.status_code >= 500
     return False
 

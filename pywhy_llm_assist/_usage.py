@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from pydantic import BaseModel, ConfigDict
 
@@ -74,6 +76,7 @@ class UsageMeter:
         self._lock = threading.Lock()
         self._usage = Usage()
         self._budget = budget
+        self._in_flight = 0
 
     @property
     def usage(self) -> Usage:
@@ -89,12 +92,30 @@ class UsageMeter:
 
     def check_budget(self, query: str) -> None:
         """Raise `BudgetExceededError` if one more request would pass the budget."""
-        budget = self._budget
-        if budget is None:
-            return
         with self._lock:
+            self._check_locked(query)
+
+    @contextmanager
+    def reserve(self, query: str) -> Iterator[None]:
+        """Check the budget and hold one call of it while a request is in flight.
+
+        Concurrent requests each hold a place, so they cannot all pass the check before
+        any of them is counted.
+        """
+        with self._lock:
+            self._check_locked(query)
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _check_locked(self, query: str) -> None:
+        budget = self._budget
+        if budget is not None:
             usage = self._usage
-            if budget.max_calls is not None and usage.calls >= budget.max_calls:
+            if budget.max_calls is not None and usage.calls + self._in_flight >= budget.max_calls:
                 raise BudgetExceededError(
                     f"budget of {budget.max_calls} calls reached before {query}; "
                     "raise Budget.max_calls or rerun (cached answers are free)",

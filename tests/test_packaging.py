@@ -1,4 +1,4 @@
-"""A non-editable install (the built wheel) finds its prompts and works against a loopback server."""
+"""A non-editable install (the built wheel) finds its prompts and works on a loopback server."""
 
 from __future__ import annotations
 
@@ -69,8 +69,9 @@ SCRIPT = textwrap.dedent(
         first = Assistant("fake-model", base_url=server.base_url, api_key="sk-test-123456789",
                           cache=CACHE).suggest_graph(variables, strategy="per_node")
         after_first = server.request_count
-        second = Assistant("fake-model", base_url=server.base_url, api_key="sk-test-123456789",
-                           cache=CACHE, cache_mode="replay").suggest_graph(variables, strategy="per_node")
+        replaying = Assistant("fake-model", base_url=server.base_url,
+                              api_key="sk-test-123456789", cache=CACHE, cache_mode="replay")
+        second = replaying.suggest_graph(variables, strategy="per_node")
         print(json.dumps({"edges": first.edge_pairs, "same": first.edges == second.edges,
                           "requests_first": after_first,
                           "requests_replay": server.request_count - after_first}))

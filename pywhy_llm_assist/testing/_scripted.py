@@ -31,12 +31,14 @@ def completion(
     prompt_tokens: int = 0,
     completion_tokens: int | None = None,
 ) -> RawResponse:
-    """Build a chat.completion JSON with one choice.
+    """Build a chat.completion JSON with one choice (completion tokens default to length // 4).
 
     Example:
         >>> completion('{"causes": []}')["choices"][0]["finish_reason"]
         'stop'
     """
+    if completion_tokens is None:
+        completion_tokens = len(content or "") // 4
     return RawResponse(
         {
             "id": "chatcmpl-scripted",
@@ -52,10 +54,8 @@ def completion(
             ],
             "usage": {
                 "prompt_tokens": prompt_tokens,
-                "completion_tokens": (
-                    completion_tokens if completion_tokens is not None else len(content or "") // 4
-                ),
-                "total_tokens": prompt_tokens + len(content or "") // 4,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
             },
         }
     )
