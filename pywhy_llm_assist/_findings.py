@@ -366,6 +366,18 @@ class Critique(BaseModel):
             raise ValueError(f"{unknown[0]!r} is not a variable of the critiqued graph")
         return self
 
+    def _repr_html_(self) -> str:
+        """Inline display in Jupyter: the graph, the adjustment sets and every finding."""
+        from ._review_page import critique_repr_html
+
+        return critique_repr_html(self)
+
+    def to_review_html(self, path: str | Path | None = None, *, title: str | None = None) -> str:
+        """Write the review page of the critiqued graph, with these findings shown."""
+        from ._review_page import to_review_html
+
+        return to_review_html(self.graph, path, critique=self, title=title)
+
     @property
     def model_findings(self) -> tuple[Finding, ...]:
         """Findings from the language model."""

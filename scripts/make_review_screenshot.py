@@ -153,6 +153,8 @@ PROPOSED: list[tuple[str, str, float, str]] = [
 
 # The expert's decisions shown in the screenshot: (cause, effect, action, comment).
 DECISIONS: list[tuple[str, str, str, str]] = [
+    ("age", "employment_status", "accept", ""),
+    ("age", "blood_pressure", "accept", "Consistent across cohorts."),
     ("age", "cardiovascular_event", "accept", ""),
     ("smoking", "cardiovascular_event", "accept", "Well established."),
     ("sex", "insurance_coverage", "reject", "No mechanism in this population."),
@@ -205,7 +207,7 @@ def main() -> None:
     """Render the page, make the decisions in Chromium and save a screenshot."""
     from playwright.sync_api import sync_playwright
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Write the review page screenshot.")
     parser.add_argument("--output", default="docs/review-screenshot.png")
     arguments = parser.parse_args()
     graph = build_graph()
@@ -216,7 +218,7 @@ def main() -> None:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGUMENTS
             )
-            page = browser.new_page(viewport={"width": 1440, "height": 1900})
+            page = browser.new_page(viewport={"width": 1440, "height": 2080})
             page.goto(page_path.as_uri())
             page.fill("#reviewer", "Dr. A. Example")
             names = list(graph.names)
@@ -231,6 +233,7 @@ def main() -> None:
             page.fill("#add-comment", "Cold, damp homes worsen mood.")
             page.click("#add-button")
             page.evaluate("window.scrollTo(0, 0)")
+            page.mouse.move(0, 0)  # no hover highlight in the picture
             output = Path(arguments.output)
             output.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(output), full_page=False)
