@@ -128,3 +128,7 @@ class QueriesFailedError(ModelError):
 
 class LocalModelUnavailableError(AssistantError, ImportError):
     """The embedded local model needs the `local` extra, which is not installed."""
+
+
+class OptionalDependencyError(AssistantError, ImportError):
+    """An optional integration (DoWhy, causal-learn) is not installed; the message says how."""

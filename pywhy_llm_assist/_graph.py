@@ -288,10 +288,13 @@ class CausalGraph(BaseModel):
             Edge(source=source, target=target, provenance=(Provenance(origin="user"),))
             for source, target in edges
         ]
-        graph = self.model_copy(
-            update={"variables": (*self.variables, *added), "edges": (*self.edges, *new_edges)}
+        return CausalGraph(
+            variables=(*self.variables, *added),
+            edges=(*self.edges, *new_edges),
+            dropped=self.dropped,
+            usage=self.usage,
+            metadata=self.metadata,
         )
-        return CausalGraph.model_validate(graph.model_dump())
 
     def without_edges(self, pairs: Iterable[tuple[str, str]]) -> CausalGraph:
         """Return a copy without the given edges (absent ones are ignored)."""
@@ -333,6 +336,32 @@ class CausalGraph(BaseModel):
                 for item in self.dropped
             ]
         return "\n".join(lines)
+
+    def to_review_html(
+        self, path: str | Path | None = None, *, critique: Any = None, title: str | None = None
+    ) -> str:
+        """Write (and return) the self-contained review page for a domain expert.
+
+        The page works from ``file://`` with no network: the graph as SVG, every edge with
+        its rationale, confidence and votes, the dropped edges, critique findings if given,
+        and accept / reject / reverse / comment / add-edge controls. "Export decisions"
+        downloads a JSON file that `apply_review` reads back.
+        """
+        from ._review_page import to_review_html
+
+        return to_review_html(self, path, critique=critique, title=title)
+
+    def _repr_svg_(self) -> str:
+        """Inline display in Jupyter: the graph drawn by our layered layout."""
+        from ._layout import render_svg
+
+        return render_svg(self)
+
+    def _repr_html_(self) -> str:
+        """Inline display in Jupyter: the picture plus a table of edges."""
+        from ._review_page import graph_repr_html
+
+        return graph_repr_html(self)
 
     def apply_review(self, decisions: ReviewDecisions | str | Path) -> CausalGraph:
         """Return the graph after an expert's review decisions (see `apply_review`)."""
