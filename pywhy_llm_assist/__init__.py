@@ -2,6 +2,9 @@
 
 from ._assistant import Assistant
 from ._backends import ChatBackend, ChatRequest, OpenAIBackend
+from ._benchmark import BenchmarkReport, BenchmarkRow, run_benchmark
+from ._benchmark_graphs import BenchmarkGraph, load_benchmark, rename_variables
+from ._benchmark_table import format_table
 from ._cache import CACHE_MODES, ResponseCache
 from ._checks import check_graph
 from ._convenience import suggest_graph
@@ -28,9 +31,11 @@ from ._errors import (
 from ._findings import Critique, Finding, SuggestedEdit, apply_edits
 from ._graph import CausalGraph, DroppedEdge, Edge, Provenance
 from ._local import LocalServer
+from ._metrics import GraphComparison, compare_graphs
 from ._prompts import PromptLibrary
 from ._query import Query
 from ._retry import RetryPolicy
+from ._simulated_expert import SimulatedExpert
 from ._suggestions import Condition, Suggestions, VariableSuggestion
 from ._usage import Budget, Usage
 from ._variables import Variable, Variables
@@ -42,6 +47,9 @@ __all__ = [
     "Assistant",
     "AssistantError",
     "Attempt",
+    "BenchmarkGraph",
+    "BenchmarkReport",
+    "BenchmarkRow",
     "Budget",
     "BudgetExceededError",
     "CACHE_MODES",
@@ -53,6 +61,7 @@ __all__ = [
     "DroppedEdge",
     "Edge",
     "Finding",
+    "GraphComparison",
     "GraphFormatError",
     "IncompleteOutputError",
     "InputError",
@@ -76,6 +85,7 @@ __all__ = [
     "RetriesExhaustedError",
     "RetryPolicy",
     "ReviewError",
+    "SimulatedExpert",
     "SuggestedEdit",
     "Suggestions",
     "Usage",
@@ -85,5 +95,10 @@ __all__ = [
     "__version__",
     "apply_edits",
     "check_graph",
+    "compare_graphs",
+    "format_table",
+    "load_benchmark",
+    "rename_variables",
+    "run_benchmark",
     "suggest_graph",
 ]
