@@ -1,0 +1,8 @@
+"""``python -m pywhy_llm_assist``: the same as the ``pywhy-llm-assist`` command."""
+
+import sys
+
+from ._cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
