@@ -43,6 +43,7 @@ from ._inputs import (
 from ._progress import ProgressBar
 from ._review import ReviewDecisions, apply_review, to_review_html
 from ._suggestions import Suggestions
+from ._text import counted
 from ._usage import Usage
 from ._variables import Variables
 
@@ -320,16 +321,9 @@ def shorten(text: str, width: int = RATIONALE_WIDTH) -> str:
     return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
-def plural(count: int, noun: str) -> str:
-    """``1 edge``, ``2 edges``, ``1 entry``, ``2 entries``."""
-    if count == 1:
-        return f"{count} {noun}"
-    return f"{count} {noun[:-1]}ies" if noun.endswith("y") else f"{count} {noun}s"
-
-
 def report_graph(report: Reporter, graph: CausalGraph, headline: str, indent: str = "") -> None:
     """Edges with confidence, dropped edges with reasons, and usage."""
-    counts = f"{plural(len(graph.variables), 'variable')}, {plural(len(graph.edges), 'edge')}"
+    counts = f"{counted(len(graph.variables), 'variable')}, {counted(len(graph.edges), 'edge')}"
     report.line(f"{indent}{headline}: {counts}")
     width = max((len(f"{e.source} -> {e.target}") for e in graph.edges), default=0)
     for edge in graph.edges:
@@ -337,7 +331,7 @@ def report_graph(report: Reporter, graph: CausalGraph, headline: str, indent: st
         note = f"  {shorten(edge.rationale)}" if edge.rationale else ""
         report.line(f"{indent}  {arrow}  confidence {edge.confidence:.2f}{note}")
     if graph.dropped:
-        report.line(f"{indent}dropped {plural(len(graph.dropped), 'proposed edge')}:")
+        report.line(f"{indent}dropped {counted(len(graph.dropped), 'proposed edge')}:")
         for item in graph.dropped:
             kept = " (the reverse edge was kept)" if item.reversed else ""
             detail = f": {shorten(item.detail)}" if item.detail else ""

@@ -20,7 +20,6 @@ from ._cli_commands import (
     PROGRAM,
     cache_folder,
     open_assistant,
-    plural,
     progress_bar,
     report_graph,
     reporter,
@@ -31,6 +30,7 @@ from ._errors import InputError
 from ._inputs import read_variables
 from ._local import DEFAULT_MODEL_NAME
 from ._review import to_review_html
+from ._text import counted
 from ._variables import Variables
 
 DEMO_PACKAGE = "pywhy_llm_assist"
@@ -114,7 +114,7 @@ def run_cache_list(args: argparse.Namespace) -> int:
     ]
     if lines:
         write_output("\n".join(lines), None)
-    reporter(args).line(f"{plural(len(lines), 'entry')} in {cache_folder(args)}")
+    reporter(args).line(f"{counted(len(lines), 'entry')} in {cache_folder(args)}")
     return 0
 
 
@@ -134,7 +134,7 @@ def run_cache_export(args: argparse.Namespace) -> int:
             raise InputError(f"cannot write {str(target)!r}: {error.strerror or error}") from None
         count += 1
     reporter(args).line(
-        f"exported {plural(count, 'entry')} to {destination}; replay them with "
+        f"exported {counted(count, 'entry')} to {destination}; replay them with "
         f"--cache {destination} --cache-mode replay"
     )
     return 0
@@ -148,7 +148,7 @@ def run_cache_prune(args: argparse.Namespace) -> int:
     which = "corrupt" + (
         f" or older than {args.older_than:g} days" if args.older_than is not None else ""
     )
-    reporter(args).line(f"removed {plural(removed, 'entry')} ({which}) from {cache_folder(args)}")
+    reporter(args).line(f"removed {counted(removed, 'entry')} ({which}) from {cache_folder(args)}")
     return 0
 
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ._errors import InputError
 from ._graph import CausalGraph, DroppedEdge, Edge, Provenance, _first_error, _read_text_or_path
+from ._text import counted
 from ._usage import Usage
 from ._variables import Variable
 
@@ -442,9 +443,8 @@ class Critique(BaseModel):
             f" of {self.treatment} -> {self.outcome}" if self.treatment and self.outcome else ""
         )
         lines = [
-            f"Critique{question}: {len(self.graph.variables)} variables, "
-            f"{len(self.graph.edges)} edges, {len(self.findings)} finding"
-            + ("" if len(self.findings) == 1 else "s")
+            f"Critique{question}: {counted(len(self.graph.variables), 'variable')}, "
+            f"{counted(len(self.graph.edges), 'edge')}, {counted(len(self.findings), 'finding')}"
         ]
         if self.adjustment_set is not None:
             lines.append(f"  adjustment set: {format_set(self.adjustment_set)}")

@@ -12,6 +12,7 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._errors import GraphFormatError, InputError
+from ._text import counted
 from ._usage import Usage
 from ._variables import Variable, Variables, VariablesLike
 
@@ -323,7 +324,10 @@ class CausalGraph(BaseModel):
             ) from None
 
     def __str__(self) -> str:
-        lines = [f"CausalGraph: {len(self.variables)} variables, {len(self.edges)} edges"]
+        lines = [
+            f"CausalGraph: {counted(len(self.variables), 'variable')}, "
+            f"{counted(len(self.edges), 'edge')}"
+        ]
         lines += [
             f"  {edge.source} -> {edge.target}  (confidence {edge.confidence:.2f})"
             for edge in self.edges

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pydantic import BaseModel, ConfigDict
 
 from ._errors import BudgetExceededError
+from ._text import counted
 
 
 class Usage(BaseModel):
@@ -43,15 +44,15 @@ class Usage(BaseModel):
         )
 
     def summary(self) -> str:
-        """One line for humans, e.g. ``3 calls, 2 cache hits, 1,204 tokens``."""
+        """One line for humans, e.g. ``3 calls, 1 cache hit, 1,204 prompt + 310 completion tokens``."""
         text = (
-            f"{self.calls} calls, {self.cache_hits} cache hits, "
+            f"{counted(self.calls, 'call')}, {counted(self.cache_hits, 'cache hit')}, "
             f"{self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens"
         )
         if self.retries:
-            text += f", {self.retries} retries"
+            text += f", {counted(self.retries, 'retry', 'retries')}"
         if self.reasks:
-            text += f", {self.reasks} re-asks"
+            text += f", {counted(self.reasks, 're-ask')}"
         return text
 
 

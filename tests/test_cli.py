@@ -287,7 +287,7 @@ def test_identification_commands_write_suggestions(
     suggestions = Suggestions.from_json(out)
     assert suggestions.task == task
     assert f"{task} for exercise -> heart_disease" in err
-    assert "usage: 1 calls" in err
+    assert "usage: 1 call" in err
 
 
 def test_confounders_are_checked_on_the_graph(
@@ -631,7 +631,7 @@ def test_a_failed_run_exits_3_keeps_answers_and_resumes(
     assert [request.query.subject for request in working.requests if request.query] == [
         ("heart_disease",)
     ]
-    assert "usage: 1 calls, 7 cache hits" in err
+    assert "usage: 1 call, 7 cache hits" in err
 
 
 def test_a_single_failed_query_exits_3(
