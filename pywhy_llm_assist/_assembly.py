@@ -96,15 +96,28 @@ class _Assembler:
                     DroppedEdge(
                         edge=edge,
                         reason="below_threshold",
-                        detail=f"proposed by {edge.votes} of {edge.asked} samples, below the threshold {threshold:g}",
+                        detail=f"proposed by {edge.votes} of {edge.asked} samples, below the "
+                        f"threshold {threshold:g}",
                     )
                 )
             else:
                 self.kept[pair] = edge
 
+    def undrop(self, pair: Pair, reason: DropReason) -> Edge | None:
+        """Take `pair` back out of `dropped` if it was dropped for `reason`."""
+        for index, item in enumerate(self.dropped):
+            if item.edge.pair == pair and item.reason == reason:
+                del self.dropped[index]
+                return item.edge
+        return None
+
     def add_required(self) -> None:
         for source, target in self.constraints.required:
-            existing = self.kept.get((source, target))
+            # A required edge the model proposed too rarely keeps its votes and is not reported
+            # as dropped: it is in the graph.
+            existing = self.kept.get((source, target)) or self.undrop(
+                (source, target), "below_threshold"
+            )
             provenance = Provenance(origin="required")
             if existing is not None:
                 self.kept[(source, target)] = existing.model_copy(
@@ -153,6 +166,35 @@ class _Assembler:
             path = " -> ".join([pairs[0][0], *(pair[1] for pair in pairs)])
             self.drop(self.kept[weakest], "cycle", f"least-confident edge on the cycle {path}")
             graph.remove_edge(*weakest)
+            self.restore_conflict_loser(graph, weakest)
+
+    def restore_conflict_loser(self, graph: nx.DiGraph[str], pair: Pair) -> None:
+        """The edge that lost a two-way conflict to `pair` (now dropped) comes back if it can.
+
+        Otherwise it would be reported as reversed while neither direction is in the graph.
+        """
+        source, target = pair
+        losers = (
+            index
+            for index, item in enumerate(self.dropped)
+            if item.reason == "conflict" and item.reversed and item.edge.pair == (target, source)
+        )
+        index = next(losers, None)
+        if index is None:
+            return
+        item = self.dropped[index]
+        if source in graph and target in graph and nx.has_path(graph, source, target):
+            self.dropped[index] = item.model_copy(
+                update={
+                    "reversed": False,
+                    "detail": f"{item.detail}; the opposite edge was then dropped to break a "
+                    "cycle, and this one would close a cycle too",
+                }
+            )
+            return
+        del self.dropped[index]
+        self.kept[(target, source)] = item.edge
+        graph.add_edge(target, source)
 
 
 def _strength(edge: Edge) -> tuple[int, float, str, str]:
@@ -176,7 +218,8 @@ def assemble_graph(
     Order of rules: self-loops, forbidden edges, tier violations and edges below the vote
     threshold are dropped; required edges are added (their opposites dropped); two-way
     conflicts keep the direction with more votes, then higher confidence; each remaining
-    cycle loses its least-supported edge that is not required.
+    cycle loses its least-supported edge that is not required (and an edge that lost a
+    two-way conflict to it comes back unless it would close a cycle).
     """
     candidates = tally(proposals, samples, source)
     assembler = _Assembler(constraints)

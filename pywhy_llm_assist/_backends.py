@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import json
 import os
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
+import httpx2
 import openai
 
 from ._errors import NetworkBlockedError
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     from ._query import Query
 
 BLOCK_VARIABLE = "PYWHY_LLM_ASSIST_BLOCK_REMOTE"
+CHAT_COMPLETIONS_PATH = "/chat/completions"
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,11 @@ class OpenAIBackend:
                 "no API key: set $OPENAI_API_KEY, pass api_key=..., or use a local server"
             )
         client = openai.AsyncOpenAI(
-            base_url=self.base_url, api_key=key, max_retries=0, timeout=self._timeout
+            base_url=self.base_url,
+            api_key=key,
+            max_retries=0,
+            timeout=self._timeout,
+            http_client=openai.DefaultAsyncHttpxClient(verify=_shared_ssl_context()),
         )
         try:
             yield _OpenAISession(client)
@@ -178,15 +186,33 @@ class _OpenAISession:
         self._client = client
 
     async def complete(self, request: ChatRequest) -> dict[str, Any]:
+        # `post` sends the JSON body as built (same URL, headers, auth and status errors as
+        # `chat.completions.create`, Azure deployments included) and skips the SDK's walk of the
+        # body against its TypedDicts: a no-op here that cost about 5 ms of CPU per request.
         body = request.payload()
+        response: httpx2.Response
         if isinstance(self._client, openai.AsyncOpenAI):
-            raw = await self._client.chat.completions.with_raw_response.create(**body)
+            response = await self._client.post(
+                CHAT_COMPLETIONS_PATH, body=body, cast_to=httpx2.Response
+            )
         else:
-            raw = await asyncio.to_thread(self._client.chat.completions.with_raw_response.create, **body)
+            response = await asyncio.to_thread(
+                self._client.post, CHAT_COMPLETIONS_PATH, body=body, cast_to=httpx2.Response
+            )
         try:
-            data = json.loads(raw.http_response.text)
+            data = json.loads(response.text)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise TransientResponseError(f"the server's reply body is not JSON: {error}") from None
         if not isinstance(data, dict):
             raise TransientResponseError("the server's reply body is not a JSON object")
         return data
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_ssl_context() -> ssl.SSLContext:
+    """One TLS context for every client of this process.
+
+    Building one loads the CA bundle (50-150 ms of CPU), which every run paid again when each
+    run's fresh ``AsyncOpenAI`` built its own. ``$SSL_CERT_FILE``/``$SSL_CERT_DIR`` are read once.
+    """
+    return httpx2.create_ssl_context()

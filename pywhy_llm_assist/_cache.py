@@ -121,11 +121,11 @@ class ResponseCache:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
-        except OSError as error:
+        except (OSError, UnicodeDecodeError) as error:
             raise CorruptEntryError(f"{path}: {error}") from None
         try:
             entry = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        except json.JSONDecodeError as error:
             raise CorruptEntryError(f"{path}: not valid JSON ({error})") from None
         if not isinstance(entry, dict) or entry.get("key") != key or "response" not in entry:
             raise CorruptEntryError(f"{path}: not a cache entry for key {key[:12]}")

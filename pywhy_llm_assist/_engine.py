@@ -43,6 +43,8 @@ FORMAT_REJECTED_STATUS = frozenset({400, 415, 422})
 SCHEMA_INSTRUCTION = (
     "Reply with exactly one JSON object and nothing else. It must match this JSON schema:\n{schema}"
 )
+FAILURES_LISTED = 10
+"""How many failed queries a `QueriesFailedError` message names (all are in `failures`)."""
 REASK_INSTRUCTION = (
     "Your previous reply was rejected: {error}\n"
     "Reply again with one JSON object that follows the schema exactly."
@@ -227,10 +229,16 @@ class LanguageModel:
                 if isinstance(error, BudgetExceededError):
                     raise error  # the budget stopped the run: say so, not "queries failed"
             first = failures[0]
+            listed = "; ".join(
+                f"{description} ({type(error).__name__})"
+                for description, error in failures[:FAILURES_LISTED]
+            )
+            if len(failures) > FAILURES_LISTED:
+                listed += f"; and {len(failures) - FAILURES_LISTED} more"
             raise QueriesFailedError(
-                f"{len(failures)} of {len(queries)} queries failed (first: {first[0]}: {first[1]}); "
-                f"the {len(answers)} finished answers are cached, so rerunning asks only for "
-                "the missing ones",
+                f"{len(failures)} of {len(queries)} queries failed: {listed}. First error: "
+                f"{first[1]}. The {len(answers)} finished answers are cached, so rerunning asks "
+                "only for the missing ones",
                 failures=failures,
                 completed=len(answers),
             )
@@ -277,6 +285,7 @@ class LanguageModel:
                 prompt_version=rendered.version,
                 mode=mode,
             )
+        self._forget(keys)
         raise InvalidOutputError(
             f"{query.describe()}: no valid reply after {len(attempts)} tries; last problem: "
             f"{attempts[-1].error}",
@@ -322,7 +331,7 @@ class LanguageModel:
                 response, elapsed = await self._call(requests[mode], query, run)
             except openai.APIStatusError as error:
                 status = getattr(error, "status_code", None)
-                if mode != "text" and status in FORMAT_REJECTED_STATUS:
+                if mode != "text" and may_be_format_rejection(error):
                     logger.info("%s rejected %s output (%s); stepping down", self._server, mode, error)
                     step += 1
                     continue
@@ -402,7 +411,7 @@ class LanguageModel:
                         prompt_tokens=int(usage.get("prompt_tokens") or 0),
                         completion_tokens=int(usage.get("completion_tokens") or 0),
                     )
-            if not response.get("choices"):
+            if first_choice(response) is None:
                 raise TransientResponseError("the server's reply has no choices")
             return response
 
@@ -413,15 +422,15 @@ class LanguageModel:
         return response, round(time.monotonic() - started, 3)
 
     def _content(self, response: dict[str, Any], query: Query) -> str | None:
-        choices = response.get("choices") or []
-        if not choices:
+        choice = first_choice(response)
+        if choice is None:
             raise InvalidOutputError(
                 f"{query.describe()}: the recorded reply has no choices",
                 query=query.describe(),
                 attempts=(),
             )
-        choice = choices[0]
-        message = choice.get("message") or {}
+        message = choice.get("message")
+        message = message if isinstance(message, dict) else {}
         reason = choice.get("finish_reason")
         if message.get("refusal") or reason == "content_filter":
             raise RefusalError(
@@ -442,10 +451,29 @@ class LanguageModel:
         if self.cache is None:
             return None
         try:
-            return self.cache.get(key)
+            entry = self.cache.get(key)
         except CorruptEntryError as error:
             logger.warning("corrupt cache entry ignored and fetched again: %s", error)
             return None
+        if entry is not None and first_choice(entry["response"]) is None:
+            logger.warning(
+                "corrupt cache entry ignored and fetched again: %s: the recorded response "
+                "holds no chat completion choice",
+                self.cache.path_for(key),
+            )
+            return None
+        return entry
+
+    def _forget(self, keys: Sequence[str]) -> None:
+        """Drop the recorded replies of a question that got no valid answer.
+
+        Every reply is stored when it arrives (so re-asks replay exactly); once the last
+        re-ask has failed too, keeping them would make every rerun fail the same way without
+        asking again.
+        """
+        if self.cache is not None and MODE_RULES[self.cache_mode].write:
+            for key in dict.fromkeys(keys):
+                self.cache.delete(key)
 
     def _write(
         self,
@@ -472,6 +500,29 @@ class LanguageModel:
             "elapsed_seconds": elapsed,
         }
         self.cache.put(key, redact(entry, self._secrets))
+
+
+def first_choice(response: object) -> dict[str, Any] | None:
+    """The first choice of a chat.completion JSON, or None when it has no usable one."""
+    choices = response.get("choices") if isinstance(response, dict) else None
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        return choices[0]
+    return None
+
+
+def may_be_format_rejection(error: openai.APIStatusError) -> bool:
+    """True when a 400/415/422 may be the server refusing the output format.
+
+    A rejection that names another parameter (``"param": "messages"``) and says nothing about
+    the format is a plain bad request: stepping down the ladder would only send it again.
+    """
+    if error.status_code not in FORMAT_REJECTED_STATUS:
+        return False
+    param = getattr(error, "param", None)
+    if not isinstance(param, str) or not param or "response_format" in param:
+        return True
+    message = str(getattr(error, "message", "")).lower()
+    return "response_format" in message or "json" in message
 
 
 def describe_error(error: BaseException) -> str:

@@ -92,6 +92,11 @@ class LocalServer:
         params.cpuparams.n_threads = thread_count
         params.cpuparams_batch.n_threads = thread_count
         params.offline = True
+        # Reusing the KV cache of an earlier request's prompt prefix changes the numerics of
+        # the rest (a re-ask, or the shared system prompt of the previous query), so the same
+        # request got a different greedy reply depending on what was asked before it.
+        # Evaluating every prompt afresh keeps replies identical across calls and restarts.
+        params.cache_prompt = False
         if not verbose:
             params.verbosity = -1
         with _start_lock:

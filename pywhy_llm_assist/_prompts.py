@@ -9,7 +9,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateNotFound, UndefinedError
+from jinja2 import (
+    StrictUndefined,
+    Template,
+    TemplateError,
+    TemplateNotFound,
+    Undefined,
+    UndefinedError,
+)
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from ._errors import InputError
@@ -35,6 +42,8 @@ def _to_json(value: Any, indent: int | None = None) -> str:
     Every line break inside strings is escaped, including U+0085, U+2028 and U+2029, so
     the data stays on its own lines and cannot start a ``[system]`` line.
     """
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()  # a missing input is an error, not a TypeError
     text = json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=False)
     for character, escaped in _LINE_BREAKS_KEPT_BY_JSON.items():
         text = text.replace(character, escaped)
@@ -43,6 +52,8 @@ def _to_json(value: Any, indent: int | None = None) -> str:
 
 def _to_json_lines(items: list[Any]) -> str:
     """Jinja filter: a JSON list with one compact item per line (readable, few tokens)."""
+    if isinstance(items, Undefined):
+        items._fail_with_undefined_error()
     if not items:
         return "[]"
     return "[\n" + ",\n".join(_to_json(item) for item in items) + "\n]"
@@ -83,6 +94,7 @@ class PromptLibrary:
                 raise InputError(f"prompt folder {str(custom)!r} does not exist or is not a folder")
             self._folders.insert(0, custom)
         self._sources: dict[str, str] = {}
+        self._compiled: dict[str, Template] = {}  # compiling costs ~10x a render
 
     @cached_property
     def _environment(self) -> ImmutableSandboxedEnvironment:
@@ -118,7 +130,10 @@ class PromptLibrary:
     def render(self, name: str, inputs: dict[str, Any]) -> RenderedPrompt:
         """Render template `name` with `inputs` into chat messages."""
         try:
-            template = self._environment.from_string(self.source(name))
+            template = self._compiled.get(name)
+            if template is None:
+                template = self._environment.from_string(self.source(name))
+                self._compiled[name] = template
             text = template.render(**inputs)
         except TemplateNotFound as error:  # pragma: no cover - includes are not used
             raise InputError(f"prompt template {name!r} includes a missing template: {error}") from None

@@ -9,6 +9,7 @@ is bounded so that small local models cannot ramble to ``max_tokens``.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -90,9 +91,15 @@ def strict_json_schema(
         max_items: a tighter bound for every list than the model's own (e.g. the number of
             candidate variables).
     """
-    schema = model.model_json_schema()
+    schema = dict(_model_schema(model))  # the result below is built fresh, never shared
     definitions = schema.pop("$defs", {})
     return _tighten(_inline(schema, definitions), list(names), max_items)
+
+
+@functools.lru_cache(maxsize=256)
+def _model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """pydantic's JSON schema of `model`, generated once (it costs most of a query's overhead)."""
+    return model.model_json_schema()
 
 
 def _inline(node: Any, definitions: dict[str, Any]) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,7 +18,6 @@ from tenacity import (
     retry_if_exception,
     stop_after_attempt,
     stop_after_delay,
-    wait_exponential_jitter,
 )
 
 from ._errors import RetriesExhaustedError
@@ -114,16 +114,15 @@ def retry_after_seconds(error: BaseException | None, now: float | None = None) -
 
 
 def _wait_for(policy: RetryPolicy) -> Callable[[RetryCallState], float]:
-    exponential = wait_exponential_jitter(
-        initial=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
-    )
-
     def wait(state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         asked = retry_after_seconds(error)
         if asked is not None:
             return min(asked, policy.retry_after_cap)
-        return float(exponential(state))
+        # Exponential backoff with jitter, computed here: tenacity's wait_exponential_jitter
+        # renamed its arguments across versions (a DeprecationWarning on tenacity 9).
+        exponential = policy.initial_wait * 2.0 ** min(state.attempt_number - 1, 60)
+        return max(0.0, min(exponential + random.uniform(0, policy.jitter), policy.max_wait))
 
     return wait
 

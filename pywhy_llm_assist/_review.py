@@ -101,6 +101,8 @@ class ReviewDecisions(BaseModel):
             data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ReviewError(f"not a review decisions file: invalid JSON ({error})") from None
+        except RecursionError:
+            raise ReviewError("not a review decisions file: nested too deeply") from None
         if not isinstance(data, dict):
             raise ReviewError(
                 "not a review decisions file: expected a JSON object with 'reviewer', "

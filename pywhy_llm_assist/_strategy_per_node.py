@@ -46,14 +46,15 @@ class PerNodeStrategy:
     def queries(self, problem: GraphProblem, sample: int, persona: str | None) -> list[Query]:
         names = problem.variables.names
         constraints = problem.constraints
+        described = dict(zip(names, problem.described(), strict=True))  # once, not n times
         queries = []
         for target in names:
             candidates = tuple(name for name in names if name != target)
             inputs = {
                 "context": problem.context,
                 "persona": persona,
-                "target": problem.described((target,))[0],
-                "candidates": problem.described(candidates),
+                "target": described[target],
+                "candidates": [described[name] for name in candidates],
                 "required": [s for s, t in constraints.required if t == target],
                 "forbidden": sorted(s for s, t in constraints.forbidden if t == target),
                 "later": [name for name in candidates if constraints.violates_tiers(name, target)],

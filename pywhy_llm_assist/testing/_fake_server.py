@@ -312,6 +312,10 @@ def _shutdown_socket(connection: socket.socket) -> None:
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog of 5 drops the SYNs of a client that opens more
+    # connections at once; the client then waits a whole second to retransmit, which looks
+    # like a connect timeout nobody injected.
+    request_queue_size = 128
 
     def __init__(self, fake: FakeOpenAIServer) -> None:
         self.fake = fake
@@ -327,6 +331,9 @@ class _Handler(BaseHTTPRequestHandler):
     """One connection (HTTP/1.1 keep-alive); ``do_*`` run once per request."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm on, the body waits for the
+    # client's delayed ACK of the headers (tens of ms per reply). Real servers set TCP_NODELAY.
+    disable_nagle_algorithm = True
     server: _HTTPServer
     body: dict[str, Any]
     index: int

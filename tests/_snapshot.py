@@ -1,0 +1,129 @@
+"""Snapshot testing: compare text against ``tests/snapshots/<name>``.
+
+Run ``UPDATE_SNAPSHOTS=1 pytest tests/test_prompts.py tests/test_reply_schema.py`` to (re)write
+the files after an intended change, then review the diff before committing.
+
+Also holds `example_reply`, which builds the smallest reply a strict JSON schema accepts, so a
+scripted model can answer any task's query (adding a snapshot stays a one-liner).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pywhy_llm_assist import Assistant, ChatRequest
+from pywhy_llm_assist.testing import ScriptedModel
+
+SNAPSHOT_FOLDER = Path(__file__).resolve().parent / "snapshots"
+UPDATE_VARIABLE = "UPDATE_SNAPSHOTS"
+
+
+def assert_snapshot(name: str, text: str) -> None:
+    """Fail unless `text` equals the stored snapshot `name` (rewrite it with UPDATE_SNAPSHOTS=1)."""
+    path = SNAPSHOT_FOLDER / name
+    if not text.endswith("\n"):
+        text += "\n"
+    if os.environ.get(UPDATE_VARIABLE, "").strip() in ("1", "true", "yes"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        return
+    if not path.is_file():
+        raise AssertionError(
+            f"snapshot {name!r} does not exist yet ({path}); create it by running the test with "
+            f"{UPDATE_VARIABLE}=1, e.g. `{UPDATE_VARIABLE}=1 pytest tests -k <test>`, and review it"
+        )
+    expected = path.read_text(encoding="utf-8")
+    if expected != text:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                fromfile=f"snapshots/{name} (stored)",
+                tofile=f"snapshots/{name} (now)",
+            )
+        )
+        raise AssertionError(
+            f"snapshot {name!r} changed; if the change is intended, rerun with "
+            f"{UPDATE_VARIABLE}=1 and review the diff:\n{diff}"
+        )
+
+
+def format_messages(messages: Any) -> str:
+    """Chat messages as readable text, one ``=== role ===`` header per message."""
+    return "\n".join(f"=== {message['role']} ===\n{message['content']}\n" for message in messages)
+
+
+def format_json(value: Any) -> str:
+    """Stable, readable JSON for a snapshot."""
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def example_reply(schema: dict[str, Any]) -> Any:
+    """The smallest value valid under a strict JSON schema: empty lists, first enum values."""
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    for combinator in ("anyOf", "oneOf"):
+        if combinator in schema:
+            return example_reply(schema[combinator][0])
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((item for item in kind if item != "null"), "null")
+    if kind == "object":
+        return {name: example_reply(item) for name, item in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [example_reply(schema["items"]) for _ in range(schema.get("minItems", 0))]
+    if kind == "string":
+        return "x" * max(schema.get("minLength", 1), 1)
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 0)
+    if kind == "boolean":
+        return False
+    return None
+
+
+# ---------------------------------------------------------------- what each task sends
+# Names with spaces, quotes, apostrophes and unicode; descriptions with quotes and newlines.
+SNAPSHOT_VARIABLES: dict[str, str] = {
+    "smoking status": 'Whether the person "currently" smokes (yes/no)',
+    "patient's age": "Age in years at enrolment",
+    "Lungenkrebs (肺癌) ✓": "Lung cancer diagnosed within 10 years;\nconfirmed by biopsy",
+}
+SNAPSHOT_CONTEXT = "A cohort of adults followed for 10 years (synthetic example)."
+
+# One line per task: template name -> how an assistant sends that task's queries.
+# Adding a task (or a strategy) here snapshots its prompt and its reply schema.
+SNAPSHOT_TASKS: dict[str, Callable[[Assistant], object]] = {
+    "per_node": lambda a: a.suggest_graph(
+        SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, strategy="per_node"
+    ),
+    "whole_graph": lambda a: a.suggest_graph(
+        SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, strategy="whole"
+    ),
+    "pairwise": lambda a: a.suggest_graph(
+        SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, strategy="pairwise"
+    ),
+}
+
+
+def sent_requests(task: str) -> list[ChatRequest]:
+    """The requests a task sends, answered by a scripted model with minimal valid replies."""
+    model = ScriptedModel(respond=lambda request: example_reply(sent_schema(request)))
+    assistant = Assistant("snapshot-model", client=model, cache_mode="off", concurrency=1)
+    SNAPSHOT_TASKS[task](assistant)
+    assert model.requests, f"task {task!r} sent no request"
+    return model.requests
+
+
+def sent_schema(request: ChatRequest) -> dict[str, Any]:
+    """The strict JSON schema inside a json_schema request."""
+    assert request.response_format is not None
+    schema: dict[str, Any] = request.response_format["json_schema"]["schema"]
+    return schema
