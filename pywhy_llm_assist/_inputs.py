@@ -95,13 +95,18 @@ def _first_duplicate_key(node: Any) -> tuple[str, int] | None:
     return None
 
 
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (much faster on odd input)."""
+
+
 def _parse_yaml(text: str, label: str) -> Any:
     """Parse YAML safely; a key given twice in one mapping is an error, not a silent overwrite."""
     try:
-        duplicate = _first_duplicate_key(yaml.compose(text, Loader=yaml.SafeLoader))
+        node = yaml.compose(text, Loader=SAFE_LOADER)
+        duplicate = _first_duplicate_key(node)
         if duplicate is not None:
             raise InputError(f"{label}: line {duplicate[1]}: duplicate key {duplicate[0]!r}")
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
