@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pywhy_llm_assist import Assistant, ChatRequest
+from pywhy_llm_assist import Assistant, CausalGraph, ChatRequest
 from pywhy_llm_assist.testing import ScriptedModel
 
 SNAPSHOT_FOLDER = Path(__file__).resolve().parent / "snapshots"
@@ -97,6 +97,20 @@ SNAPSHOT_VARIABLES: dict[str, str] = {
     "Lungenkrebs (肺癌) ✓": "Lung cancer diagnosed within 10 years;\nconfirmed by biopsy",
 }
 SNAPSHOT_CONTEXT = "A cohort of adults followed for 10 years (synthetic example)."
+SNAPSHOT_TREATMENT = "smoking status"
+SNAPSHOT_OUTCOME = "Lungenkrebs (肺癌) ✓"
+
+
+def snapshot_graph() -> CausalGraph:
+    """A small graph over the snapshot variables (for the tasks that take one)."""
+    return CausalGraph.from_edges(
+        SNAPSHOT_VARIABLES,
+        [
+            ("patient's age", SNAPSHOT_TREATMENT),
+            ("patient's age", SNAPSHOT_OUTCOME),
+            (SNAPSHOT_TREATMENT, SNAPSHOT_OUTCOME),
+        ],
+    )
 
 # One line per task: template name -> how an assistant sends that task's queries.
 # Adding a task (or a strategy) here snapshots its prompt and its reply schema.
@@ -109,6 +123,25 @@ SNAPSHOT_TASKS: dict[str, Callable[[Assistant], object]] = {
     ),
     "pairwise": lambda a: a.suggest_graph(
         SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, strategy="pairwise"
+    ),
+    "confounders": lambda a: a.suggest_confounders(
+        SNAPSHOT_TREATMENT, SNAPSHOT_OUTCOME, SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT
+    ),
+    "instruments": lambda a: a.suggest_instruments(
+        SNAPSHOT_TREATMENT, SNAPSHOT_OUTCOME, graph=snapshot_graph(), context=SNAPSHOT_CONTEXT
+    ),
+    "mediators": lambda a: a.suggest_mediators(
+        SNAPSHOT_TREATMENT, SNAPSHOT_OUTCOME, SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT
+    ),
+    "negative_controls": lambda a: a.suggest_negative_controls(
+        SNAPSHOT_TREATMENT, SNAPSHOT_OUTCOME, SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT
+    ),
+    "critique": lambda a: a.critique(
+        snapshot_graph(),
+        treatment=SNAPSHOT_TREATMENT,
+        outcome=SNAPSHOT_OUTCOME,
+        adjustment_set=["patient's age"],
+        context=SNAPSHOT_CONTEXT,
     ),
 }
 

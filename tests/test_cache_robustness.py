@@ -119,7 +119,10 @@ KILLED_WRITER = textwrap.dedent(
 def test_a_writer_killed_mid_write_leaves_only_complete_entries(tmp_path: Path) -> None:
     process = python(KILLED_WRITER, str(tmp_path))
     assert process.stdout is not None and process.stdout.readline().strip() == b"ready"
-    time.sleep(0.8)
+    deadline = time.monotonic() + 30
+    while len(list(ResponseCache(tmp_path).keys())) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)  # then somewhere in the middle of a write
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL

@@ -14,6 +14,7 @@ import importlib.util
 import json
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -49,6 +50,11 @@ def load_campaign() -> ModuleType:
     name = "fault_campaign"
     if name in sys.modules:
         return sys.modules[name]
+    if not CAMPAIGN_SCRIPT.is_file() or not (BENCHMARKS / "child.json").is_file():
+        pytest.skip(
+            f"needs {CAMPAIGN_SCRIPT} and the shared benchmark graphs at {BENCHMARKS}",
+            allow_module_level=True,
+        )
     spec = importlib.util.spec_from_file_location(name, CAMPAIGN_SCRIPT)
     assert spec is not None and spec.loader is not None, CAMPAIGN_SCRIPT
     module = importlib.util.module_from_spec(spec)
@@ -312,6 +318,23 @@ def test_retries_run_out_into_a_typed_error_after_max_attempts(
     assert isinstance(failure, RetriesExhaustedError)
     assert failure.attempts == FAST_POLICY.max_attempts
     assert len(requests_about(server, "Disease")) == FAST_POLICY.max_attempts
+
+
+def test_retries_also_stop_at_the_policy_total_time(
+    serve: Any, small: dict[str, Any], tmp_path: Path
+) -> None:
+    server = serve(TargetedFaults({"Disease": ["server_error_503"] * 1000}))
+    policy = RetryPolicy(
+        max_attempts=1000, initial_wait=0.02, max_wait=0.02, jitter=0.0, max_total_seconds=0.5
+    )
+    started = time.monotonic()
+    with pytest.raises(QueriesFailedError) as caught:
+        suggest(server, small, tmp_path, policy=policy)
+    assert time.monotonic() - started < 10
+    failure = failures_by_target(caught.value)["Disease"]
+    assert isinstance(failure, RetriesExhaustedError)
+    assert 2 <= failure.attempts < 100
+    assert len(requests_about(server, "Disease")) == failure.attempts
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,10 @@ is reproducible; set ``FUZZ_RANDOM=1`` (and ``FUZZ_EXAMPLES=5000``) to explore f
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import tempfile
 from collections.abc import Callable, Iterator
@@ -362,6 +364,7 @@ def test_fuzz_review_decisions_bytes(data: bytes) -> None:
 
 # --------------------------------------------------------------------------- variables files
 SCRATCH = Path(tempfile.mkdtemp(prefix="fuzz-variables-"))
+atexit.register(shutil.rmtree, SCRATCH, ignore_errors=True)
 
 
 def _variables_document() -> Any:

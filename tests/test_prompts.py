@@ -180,11 +180,26 @@ def test_version_is_the_content_hash() -> None:
 
 def _inputs_for(template: str) -> dict[str, object]:
     common = {"context": "c", "persona": None, "required": [], "forbidden": []}
+    identification = {
+        **common,
+        "treatment": {"name": "a"},
+        "outcome": {"name": "b"},
+        "candidates": [{"name": "c"}],
+        "edges": [],
+    }
     return {
         "per_node": {**common, "target": {"name": "a"}, "candidates": [{"name": "b"}], "later": []},
         "whole_graph": {**common, "variables": [{"name": "a"}, {"name": "b"}], "tiers": None},
         "pairwise": {**common, "a": {"name": "a"}, "b": {"name": "b"}, "others": []},
-    }.get(template, common)
+        "critique": {
+            **common,
+            "variables": [{"name": "a"}, {"name": "b"}],
+            "edges": [["a", "b"]],
+            "treatment": "a",
+            "outcome": "b",
+            "adjustment_set": [],
+        },
+    }.get(template, identification)
 
 
 def test_version_changes_when_the_file_changes(tmp_path: Path) -> None:
