@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import httpx2
 import openai
 
-from ._errors import NetworkBlockedError
+from ._errors import InputError, NetworkBlockedError
 from ._retry import TransientResponseError
 
 if TYPE_CHECKING:
@@ -153,20 +153,35 @@ class OpenAIBackend:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[_OpenAISession]:
-        """Open a connection for one run (a fresh async client bound to this event loop)."""
+        """Open one run's connection; the client is built on the first request.
+
+        A run answered entirely from the cache (a CI replay) therefore needs no API key and
+        opens no connection.
+        """
+        session = _OpenAISession(self)
+        try:
+            yield session
+        finally:
+            await session.close()
+
+    def _check_allowed(self) -> None:
         if remote_calls_blocked() and not is_loopback_url(self.base_url):
             raise NetworkBlockedError(
                 f"real model calls are blocked (${BLOCK_VARIABLE}=1) and {self.base_url} is not "
                 "a loopback server; use a test double, a recorded cache (cache_mode='replay') "
                 "or a local server"
             )
+
+    def build_client(self) -> tuple[openai.AsyncOpenAI | openai.OpenAI, bool]:
+        """The client to send with, and whether the caller owns it (and must close it)."""
+        self._check_allowed()
         if self._client is not None:
-            yield _OpenAISession(self._client)
-            return
+            return self._client, False
         key = self._resolved_key()
         if not key:
-            raise openai.OpenAIError(
-                "no API key: set $OPENAI_API_KEY, pass api_key=..., or use a local server"
+            raise InputError(
+                "no API key: set $OPENAI_API_KEY, pass api_key=..., or use a local server "
+                "(base_url='http://localhost:...') or Assistant.local()"
             )
         client = openai.AsyncOpenAI(
             base_url=self.base_url,
@@ -175,29 +190,39 @@ class OpenAIBackend:
             timeout=self._timeout,
             http_client=openai.DefaultAsyncHttpxClient(verify=_shared_ssl_context()),
         )
-        try:
-            yield _OpenAISession(client)
-        finally:
-            await client.close()
+        return client, True
 
 
 class _OpenAISession:
-    def __init__(self, client: openai.AsyncOpenAI | openai.OpenAI) -> None:
-        self._client = client
+    def __init__(self, backend: OpenAIBackend) -> None:
+        self._backend = backend
+        self._client: openai.AsyncOpenAI | openai.OpenAI | None = None
+        self._owned = False
+        self._lock = asyncio.Lock()
+
+    async def _connected(self) -> openai.AsyncOpenAI | openai.OpenAI:
+        async with self._lock:
+            if self._client is None:
+                self._client, self._owned = self._backend.build_client()
+            return self._client
+
+    async def close(self) -> None:
+        if self._owned and isinstance(self._client, openai.AsyncOpenAI):
+            await self._client.close()
+        self._client = None
 
     async def complete(self, request: ChatRequest) -> dict[str, Any]:
         # `post` sends the JSON body as built (same URL, headers, auth and status errors as
         # `chat.completions.create`, Azure deployments included) and skips the SDK's walk of the
         # body against its TypedDicts: a no-op here that cost about 5 ms of CPU per request.
         body = request.payload()
+        client = await self._connected()
         response: httpx2.Response
-        if isinstance(self._client, openai.AsyncOpenAI):
-            response = await self._client.post(
-                CHAT_COMPLETIONS_PATH, body=body, cast_to=httpx2.Response
-            )
+        if isinstance(client, openai.AsyncOpenAI):
+            response = await client.post(CHAT_COMPLETIONS_PATH, body=body, cast_to=httpx2.Response)
         else:
             response = await asyncio.to_thread(
-                self._client.post, CHAT_COMPLETIONS_PATH, body=body, cast_to=httpx2.Response
+                client.post, CHAT_COMPLETIONS_PATH, body=body, cast_to=httpx2.Response
             )
         try:
             data = json.loads(response.text)

@@ -20,6 +20,7 @@ from ._cache import MODE_RULES, CacheMode, CorruptEntryError, ResponseCache, cac
 from ._errors import (
     Attempt,
     BudgetExceededError,
+    NetworkBlockedError,
     IncompleteOutputError,
     InvalidOutputError,
     ModelError,
@@ -226,8 +227,8 @@ class LanguageModel:
             if len(failures) == 1 and len(queries) == 1:
                 raise failures[0][1]
             for _, error in failures:
-                if isinstance(error, BudgetExceededError):
-                    raise error  # the budget stopped the run: say so, not "queries failed"
+                if isinstance(error, BudgetExceededError | NetworkBlockedError):
+                    raise error  # the run was stopped on purpose: say so, not "queries failed"
             first = failures[0]
             listed = "; ".join(
                 f"{description} ({type(error).__name__})"
@@ -235,10 +236,16 @@ class LanguageModel:
             )
             if len(failures) > FAILURES_LISTED:
                 listed += f"; and {len(failures) - FAILURES_LISTED} more"
+            if self.cache is not None and MODE_RULES[self.cache_mode].write:
+                kept = (
+                    f"The {len(answers)} finished answers are cached, so rerunning asks only "
+                    "for the missing ones"
+                )
+            else:
+                kept = f"{len(answers)} queries finished (cache mode {self.cache_mode!r})"
             raise QueriesFailedError(
                 f"{len(failures)} of {len(queries)} queries failed: {listed}. First error: "
-                f"{first[1]}. The {len(answers)} finished answers are cached, so rerunning asks "
-                "only for the missing ones",
+                f"{first[1]}. {kept}",
                 failures=failures,
                 completed=len(answers),
             )

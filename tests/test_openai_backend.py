@@ -26,6 +26,7 @@ from pywhy_llm_assist import (
     Assistant,
     CausalGraph,
     IncompleteOutputError,
+    InputError,
     InvalidOutputError,
     NetworkBlockedError,
     RefusalError,
@@ -49,8 +50,12 @@ def edges_reply(*edges: tuple[str, str]) -> str:
     return json.dumps(
         {
             "edges": [
-                {"cause": cause, "effect": effect, "rationale": f"{cause} wets",
-                 "confidence": "high"}
+                {
+                    "cause": cause,
+                    "effect": effect,
+                    "rationale": f"{cause} wets",
+                    "confidence": "high",
+                }
                 for cause, effect in edges
             ]
         }
@@ -137,7 +142,8 @@ class MockServer:
         options.setdefault("cache_mode", "off")
         options.setdefault("retry", FAST)
         client_options = {
-            name: options.pop(name) for name in ("api_key", "base_url", "max_retries")
+            name: options.pop(name)
+            for name in ("api_key", "base_url", "max_retries")
             if name in options
         }
         return Assistant("mock-model", client=self.client(**client_options), **options)
@@ -305,8 +311,9 @@ def test_truncated_reply_is_an_incomplete_output_error() -> None:
 
 # ---------------------------------------------------------------- retries
 def test_429_with_retry_after_is_honoured(sleeps: list[float]) -> None:
-    server = MockServer(error(429, "slow down", code="rate_limit_exceeded",
-                              headers={"Retry-After": "0.01"}), GOOD)
+    server = MockServer(
+        error(429, "slow down", code="rate_limit_exceeded", headers={"Retry-After": "0.01"}), GOOD
+    )
     assistant = server.assistant(retry=RetryPolicy(max_attempts=3, initial_wait=9, jitter=0))
     started = time.monotonic()
     suggest(assistant)
@@ -347,8 +354,13 @@ def test_500_then_success(sleeps: list[float]) -> None:
 
 
 def test_insufficient_quota_is_never_retried(sleeps: list[float]) -> None:
-    quota = error(429, "You exceeded your current quota", code="insufficient_quota",
-                  kind="insufficient_quota", headers={"Retry-After": "0"})
+    quota = error(
+        429,
+        "You exceeded your current quota",
+        code="insufficient_quota",
+        kind="insufficient_quota",
+        headers={"Retry-After": "0"},
+    )
     server = MockServer(quota, GOOD)
     with pytest.raises(RequestRejectedError, match="HTTP 429") as caught:
         suggest(server.assistant())
@@ -375,9 +387,7 @@ def test_400_is_not_retried_only_stepped_down(sleeps: list[float]) -> None:
 
 
 @pytest.mark.parametrize("timeout", [httpx2.ReadTimeout, httpx2.ConnectTimeout])
-def test_timeouts_are_retried_then_exhausted(
-    sleeps: list[float], timeout: type[Exception]
-) -> None:
+def test_timeouts_are_retried_then_exhausted(sleeps: list[float], timeout: type[Exception]) -> None:
     failure = timeout("timed out")
     server = MockServer(default=failure)
     policy = RetryPolicy(max_attempts=3, initial_wait=0.001, jitter=0)
@@ -391,8 +401,12 @@ def test_timeouts_are_retried_then_exhausted(
 
 def test_connection_refused_on_loopback_is_retried() -> None:
     # a real (loopback) connection attempt to a closed port, through the SDK's own transport
-    assistant = Assistant("m", base_url="http://127.0.0.1:9/v1", cache_mode="off",
-                          retry=RetryPolicy(max_attempts=2, initial_wait=0.001, jitter=0))
+    assistant = Assistant(
+        "m",
+        base_url="http://127.0.0.1:9/v1",
+        cache_mode="off",
+        retry=RetryPolicy(max_attempts=2, initial_wait=0.001, jitter=0),
+    )
     with pytest.raises(RetriesExhaustedError) as caught:
         suggest(assistant)
     assert caught.value.attempts == 2
@@ -527,7 +541,9 @@ def test_remote_base_url_works_over_a_mock_when_unblocked(monkeypatch: pytest.Mo
 def test_sync_openai_client_works_too() -> None:
     server = MockServer(GOOD)
     client = openai.OpenAI(
-        base_url=BASE_URL, api_key=API_KEY, max_retries=0,
+        base_url=BASE_URL,
+        api_key=API_KEY,
+        max_retries=0,
         http_client=httpx2.Client(transport=httpx2.MockTransport(server.handler)),
     )
     graph = suggest(Assistant("mock-model", client=client, cache_mode="off"))
@@ -546,8 +562,24 @@ def test_the_same_client_serves_several_calls() -> None:
 def test_no_api_key_for_a_remote_server(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PYWHY_LLM_ASSIST_BLOCK_REMOTE")
     assistant = Assistant("m", base_url="https://api.example.invalid/v1", cache_mode="off")
-    with pytest.raises(openai.OpenAIError, match="no API key"):
+    with pytest.raises(InputError, match="no API key"):
         suggest(assistant)
+
+
+def test_replay_needs_no_key_and_no_connection(tmp_path: Path) -> None:
+    """A run answered entirely from the cache builds no client: CI replays need no secret."""
+    server = MockServer(default=GOOD)
+    recorded = suggest(server.assistant(cache=tmp_path, cache_mode="read_write"))
+    sent = len(server.requests)
+    # Same model name; the recording's server is gone, and there is no key and no network.
+    remote = Assistant(
+        "mock-model",
+        base_url="https://api.example.invalid/v1",
+        cache=tmp_path,
+        cache_mode="replay",
+    )
+    assert suggest(remote).edges == recorded.edges
+    assert len(server.requests) == sent
 
 
 def test_ladder_memory_is_per_server_and_model() -> None:
@@ -579,8 +611,9 @@ def test_network_guard_blocks_non_loopback_without_sending_anything() -> None:
         socket.create_connection(("192.0.2.1", 9), timeout=5)
     with pytest.raises(RuntimeError, match=GUARD_MESSAGE):
         socket.create_connection(("example.com", 443), timeout=5)
-    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock6, pytest.raises(
-        RuntimeError, match=GUARD_MESSAGE
+    with (
+        socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock6,
+        pytest.raises(RuntimeError, match=GUARD_MESSAGE),
     ):
         sock6.connect(("2001:db8::1", 9, 0, 0))
 
