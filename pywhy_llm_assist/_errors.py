@@ -94,7 +94,9 @@ class ReplayMissError(ModelError):
         variables: the variables the query was about.
     """
 
-    def __init__(self, message: str, *, query: str | None, key: str, variables: Sequence[str]) -> None:
+    def __init__(
+        self, message: str, *, query: str | None, key: str, variables: Sequence[str]
+    ) -> None:
         super().__init__(message, query=query)
         self.key = key
         self.variables = tuple(variables)

@@ -468,10 +468,7 @@ class CausalGraph(BaseModel):
 
 def _read_text_or_path(source: str | Path) -> str:
     if isinstance(source, Path) or (
-        isinstance(source, str)
-        and "\n" not in source
-        and len(source) < 4096
-        and _is_file(source)
+        isinstance(source, str) and "\n" not in source and len(source) < 4096 and _is_file(source)
     ):
         try:
             return Path(source).read_text(encoding="utf-8")

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from ._engine import Answer, LanguageModel, ProgressCallback
 from ._errors import InputError
+from ._findings import NegativeControlRole
 from ._graph import CausalGraph, Provenance
 from ._identification import check_instrument, check_mediator, check_negative_control
 from ._query import Query
@@ -226,7 +227,7 @@ def _check_mediator(problem: Problem, item: VariableSuggestion) -> tuple[Conditi
 
 def _check_control(problem: Problem, item: VariableSuggestion) -> tuple[Condition, ...]:
     assert problem.graph is not None
-    role = "outcome" if item.role == "negative_control_outcome" else "exposure"
+    role: NegativeControlRole = "outcome" if item.role == "negative_control_outcome" else "exposure"
     check = check_negative_control(
         problem.graph,
         item.variable,
@@ -328,7 +329,11 @@ def build_problem(
             collection = Variables(
                 [
                     *collection,
-                    *(v for v in graph.variables if v.name not in collection and not v.latent),
+                    *(
+                        v
+                        for v in graph.variables
+                        if v.name not in collection.names and not v.latent
+                    ),
                 ]
             )
     if len(collection) < 3:

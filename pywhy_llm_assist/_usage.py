@@ -44,7 +44,7 @@ class Usage(BaseModel):
         )
 
     def summary(self) -> str:
-        """One line for humans, e.g. ``3 calls, 1 cache hit, 1,204 prompt + 310 completion tokens``."""
+        """One line for humans, e.g. ``3 calls, 1 cache hit, 1,204 prompt + 310 completion ...``."""
         text = (
             f"{counted(self.calls, 'call')}, {counted(self.cache_hits, 'cache hit')}, "
             f"{self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens"

@@ -54,9 +54,12 @@ def normalized_name(name: str) -> str:
     return unicodedata.normalize("NFKC", name).strip().casefold()
 
 
-VariablesLike: TypeAlias = (
-    "Variables | Sequence[Variable | str | Mapping[str, Any]] | Mapping[str, str | Mapping[str, Any]]"
-)
+VariableSpec: TypeAlias = "Variable | str | Mapping[str, Any]"
+"""One variable: a `Variable`, a name, or a dict of its fields."""
+VariableFields: TypeAlias = "str | Mapping[str, Any]"
+"""A variable's description, or a dict of its fields (the values of a name -> ... mapping)."""
+VariablesLike: TypeAlias = "Variables | Sequence[VariableSpec] | Mapping[str, VariableFields]"
+"""What every function taking variables accepts."""
 
 
 class Variables(Sequence[Variable]):
@@ -159,8 +162,7 @@ def _coerce_items(items: object) -> list[Variable]:
         return list(items)
     if isinstance(items, str):
         raise InputError(
-            "variables must be a list or a dict, not a single string: "
-            f"did you mean [{items!r}]?"
+            f"variables must be a list or a dict, not a single string: did you mean [{items!r}]?"
         )
     if isinstance(items, Mapping):
         return [_coerce_mapping_entry(name, value) for name, value in items.items()]

@@ -112,6 +112,7 @@ def snapshot_graph() -> CausalGraph:
         ],
     )
 
+
 # One line per task: template name -> how an assistant sends that task's queries.
 # Adding a task (or a strategy) here snapshots its prompt and its reply schema.
 SNAPSHOT_TASKS: dict[str, Callable[[Assistant], object]] = {

@@ -122,11 +122,13 @@ def test_samples_and_personas_vary_the_questions() -> None:
 
 
 def test_votes_across_samples_and_threshold() -> None:
-    answers = iter([
-        {"edges": [{"cause": "a", "effect": "b", "rationale": "r", "confidence": "high"}]},
-        {"edges": [{"cause": "a", "effect": "b", "rationale": "r", "confidence": "high"}]},
-        {"edges": []},
-    ])
+    answers = iter(
+        [
+            {"edges": [{"cause": "a", "effect": "b", "rationale": "r", "confidence": "high"}]},
+            {"edges": [{"cause": "a", "effect": "b", "rationale": "r", "confidence": "high"}]},
+            {"edges": []},
+        ]
+    )
     model = ScriptedModel(respond=lambda request: next(answers))
     graph = assistant_for(model, concurrency=1).suggest_graph(
         ["a", "b"], strategy="whole", samples=3, threshold=0.5
@@ -137,11 +139,13 @@ def test_votes_across_samples_and_threshold() -> None:
 
 
 def test_a_proposed_cycle_never_reaches_the_graph() -> None:
-    reply = {"edges": [
-        {"cause": "a", "effect": "b", "rationale": "r", "confidence": "high"},
-        {"cause": "b", "effect": "c", "rationale": "r", "confidence": "high"},
-        {"cause": "c", "effect": "a", "rationale": "r", "confidence": "low"},
-    ]}
+    reply = {
+        "edges": [
+            {"cause": "a", "effect": "b", "rationale": "r", "confidence": "high"},
+            {"cause": "b", "effect": "c", "rationale": "r", "confidence": "high"},
+            {"cause": "c", "effect": "a", "rationale": "r", "confidence": "low"},
+        ]
+    }
     graph = assistant_for(ScriptedModel([reply])).suggest_graph(["a", "b", "c"], strategy="whole")
     assert graph.is_acyclic()
     assert ("c", "a") not in graph.edge_pairs
@@ -151,7 +155,10 @@ def test_a_proposed_cycle_never_reaches_the_graph() -> None:
 def test_constraints_reach_the_prompt_and_the_graph() -> None:
     model = ScriptedModel(respond=minimal)
     graph = assistant_for(model).suggest_graph(
-        ["a", "b", "c"], strategy="whole", required=[("a", "b")], forbidden=[("c", "a")],
+        ["a", "b", "c"],
+        strategy="whole",
+        required=[("a", "b")],
+        forbidden=[("c", "a")],
         tiers=[["a"], ["b", "c"]],
     )
     user = model.requests[0].messages[1]["content"]

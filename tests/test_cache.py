@@ -248,9 +248,7 @@ def test_same_material_gives_the_same_key(tmp_path: Path) -> None:
     "change",
     ["sample", "temperature", "seed", "prompt_version", "mode", "messages", "model"],
 )
-def test_key_changes_with_each_part_of_the_material(
-    tmp_path: Path, change: str
-) -> None:
+def test_key_changes_with_each_part_of_the_material(tmp_path: Path, change: str) -> None:
     base = ask(language_model(ScriptedModel([PAIR_REPLY]), None, "off"), pair_query()).cache_keys
     query = pair_query()
     options: dict[str, Any] = {}
@@ -276,7 +274,10 @@ def test_key_changes_with_each_part_of_the_material(
     elif change == "model":
         name = "model-y"
     model = LanguageModel(
-        name, ScriptedModel([PAIR_REPLY]), cache=None, cache_mode="off",
+        name,
+        ScriptedModel([PAIR_REPLY]),
+        cache=None,
+        cache_mode="off",
         **{"prompts": PromptLibrary(), **options},
     )
     assert ask(model, query).cache_keys != base
@@ -403,8 +404,24 @@ def test_redact_replaces_secrets_and_auth_headers() -> None:
     assert redact(value, ("sk-secret-123", "", "ab")) == {
         "Authorization": "[REDACTED]",
         "headers": {
-            "api-key": "[REDACTED]", "X-API-Key": "[REDACTED]", "other": "[REDACTED] inside"
+            "api-key": "[REDACTED]",
+            "X-API-Key": "[REDACTED]",
+            "other": "[REDACTED] inside",
         },
         "list": ["[REDACTED]", ["[REDACTED]"]],
         "number": 3,
     }
+
+
+def test_prune_removes_old_leftover_temporary_files(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path)
+    cache.put("ab" + "0" * 62, {"response": {"choices": []}})
+    old = tmp_path / "ab" / ".ab0000000000.x.tmp"
+    fresh = tmp_path / "ab" / ".ab0000000000.y.tmp"
+    old.write_text("{partial", encoding="utf-8")
+    fresh.write_text("{partial", encoding="utf-8")
+    two_hours_ago = datetime.now(timezone.utc).timestamp() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    assert cache.prune() == 1
+    assert not old.exists() and fresh.exists()
+    assert list(cache.keys()) == ["ab" + "0" * 62]

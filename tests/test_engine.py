@@ -63,11 +63,23 @@ def test_concurrency_must_be_positive() -> None:
     with pytest.raises(InputError, match="concurrency"):
         scripted_assistant(ScriptedModel(), concurrency=0)
     with pytest.raises(ValueError, match="concurrency"):
-        LanguageModel("m", ScriptedModel(), cache=None, cache_mode="off",
-                      prompts=PromptLibrary(), concurrency=0)
+        LanguageModel(
+            "m",
+            ScriptedModel(),
+            cache=None,
+            cache_mode="off",
+            prompts=PromptLibrary(),
+            concurrency=0,
+        )
     with pytest.raises(ValueError, match="max_reasks"):
-        LanguageModel("m", ScriptedModel(), cache=None, cache_mode="off",
-                      prompts=PromptLibrary(), max_reasks=-1)
+        LanguageModel(
+            "m",
+            ScriptedModel(),
+            cache=None,
+            cache_mode="off",
+            prompts=PromptLibrary(),
+            max_reasks=-1,
+        )
 
 
 # ---------------------------------------------------------------- usage
@@ -226,8 +238,13 @@ def pair_query(sample: int = 0) -> Query:
     return Query(
         task="pairwise",
         template="pairwise",
-        inputs={"context": None, "persona": None, "a": {"name": "x"}, "b": {"name": "y"},
-                "others": []},
+        inputs={
+            "context": None,
+            "persona": None,
+            "a": {"name": "x"},
+            "b": {"name": "y"},
+            "others": [],
+        },
         reply_model=PairReply,
         names=("x", "y"),
         subject=("x", "y"),
@@ -241,8 +258,14 @@ def test_language_model_ask_many_returns_answers_in_order() -> None:
         relation = "a_causes_b" if request.query.sample % 2 else "neither"
         return {"relation": relation, "rationale": "r", "confidence": "low"}
 
-    engine = LanguageModel("m", ScriptedModel(respond=respond, latency=0.001), cache=None,
-                           cache_mode="off", prompts=PromptLibrary(), concurrency=4)
+    engine = LanguageModel(
+        "m",
+        ScriptedModel(respond=respond, latency=0.001),
+        cache=None,
+        cache_mode="off",
+        prompts=PromptLibrary(),
+        concurrency=4,
+    )
 
     async def main() -> list[Any]:
         async with engine.run() as run:
@@ -287,7 +310,8 @@ def test_completion_helper_usage() -> None:
 def test_query_describe_and_describe_error() -> None:
     assert pair_query().describe() == "pairwise query about 'x', 'y'"
     assert pair_query(2).describe() == "pairwise query about 'x', 'y' (sample 2)"
-    many = Query(task="t", template="t", inputs={}, reply_model=PairReply, names=(),
-                 subject=tuple("abcdef"))
+    many = Query(
+        task="t", template="t", inputs={}, reply_model=PairReply, names=(), subject=tuple("abcdef")
+    )
     assert many.describe() == "t query about 'a', 'b', 'c', 'd', ... (6 variables)"
     assert describe_error(RefusalError("no")) == "RefusalError: no"

@@ -17,15 +17,52 @@ PUBLIC_MODULES = [pywhy_llm_assist, pywhy_llm_assist.testing]
 # The names exported when this test was written. More may be added; none may disappear.
 PINNED = frozenset(
     {
-        "Answer", "Assistant", "AssistantError", "Attempt", "Budget", "BudgetExceededError",
-        "CACHE_MODES", "CausalGraph", "ChatBackend", "ChatRequest", "Condition", "Critique",
-        "DroppedEdge", "Edge", "Finding", "GraphFormatError", "IncompleteOutputError",
-        "InputError", "InvalidOutputError", "LanguageModel", "LocalModelUnavailableError",
-        "LocalServer", "ModelError", "NetworkBlockedError", "OpenAIBackend", "ProgressEvent",
-        "PromptLibrary", "Provenance", "QueriesFailedError", "Query", "RefusalError",
-        "ReplayMissError", "RequestRejectedError", "ResponseCache", "RetriesExhaustedError",
-        "RetryPolicy", "ReviewError", "SuggestedEdit", "Suggestions", "Usage", "Variable",
-        "VariableSuggestion", "Variables", "__version__", "apply_edits", "check_graph",
+        "Answer",
+        "Assistant",
+        "AssistantError",
+        "Attempt",
+        "Budget",
+        "BudgetExceededError",
+        "CACHE_MODES",
+        "CausalGraph",
+        "ChatBackend",
+        "ChatRequest",
+        "Condition",
+        "Critique",
+        "DroppedEdge",
+        "Edge",
+        "Finding",
+        "GraphFormatError",
+        "IncompleteOutputError",
+        "InputError",
+        "InvalidOutputError",
+        "LanguageModel",
+        "LocalModelUnavailableError",
+        "LocalServer",
+        "ModelError",
+        "NetworkBlockedError",
+        "OpenAIBackend",
+        "ProgressEvent",
+        "PromptLibrary",
+        "Provenance",
+        "QueriesFailedError",
+        "Query",
+        "RefusalError",
+        "ReplayMissError",
+        "RequestRejectedError",
+        "ResponseCache",
+        "RetriesExhaustedError",
+        "RetryPolicy",
+        "ReviewError",
+        "SuggestedEdit",
+        "Suggestions",
+        "Usage",
+        "Variable",
+        "VariableSuggestion",
+        "Variables",
+        "__version__",
+        "apply_edits",
+        "check_graph",
         "suggest_graph",
     }
 )
@@ -91,7 +128,8 @@ def _public_callables() -> list[tuple[str, object]]:
 
 def test_every_public_callable_has_a_docstring() -> None:
     missing = [
-        label for label, value in _public_callables()
+        label
+        for label, value in _public_callables()
         if not (getattr(value, "__doc__", None) or "").strip()
     ]
     assert missing == [], f"add docstrings to: {missing}"

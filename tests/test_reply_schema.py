@@ -100,12 +100,18 @@ def test_variable_fields_become_an_enum_of_the_query_names() -> None:
 
 
 def test_max_items_tightens_but_never_loosens() -> None:
-    assert strict_json_schema(DirectCausesReply, NAMES, max_items=2)["properties"]["causes"][
-        "maxItems"
-    ] == 2
-    assert strict_json_schema(DirectCausesReply, NAMES, max_items=500)["properties"]["causes"][
-        "maxItems"
-    ] == 40
+    assert (
+        strict_json_schema(DirectCausesReply, NAMES, max_items=2)["properties"]["causes"][
+            "maxItems"
+        ]
+        == 2
+    )
+    assert (
+        strict_json_schema(DirectCausesReply, NAMES, max_items=500)["properties"]["causes"][
+            "maxItems"
+        ]
+        == 40
+    )
     assert strict_json_schema(DirectCausesReply, NAMES)["properties"]["causes"]["maxItems"] == 40
 
 
@@ -142,7 +148,9 @@ def edge(cause: str, effect: str, **extra: Any) -> dict[str, Any]:
 
 def test_valid_reply() -> None:
     reply = validate_reply(
-        WholeGraphReply, '{"edges": [' + _json(edge("smoking", "tar deposits")) + "]}", NAMES,
+        WholeGraphReply,
+        '{"edges": [' + _json(edge("smoking", "tar deposits")) + "]}",
+        NAMES,
         lenient=False,
     )
     assert isinstance(reply, WholeGraphReply)
@@ -232,10 +240,14 @@ def test_confidence_scores_and_unique_by() -> None:
     assert confidence_score("unexpected") == confidence_score("medium")
     reply = validate_reply(
         DirectCausesReply,
-        _json({"causes": [
-            {"variable": "smoking", "rationale": "first", "confidence": "high"},
-            {"variable": "SMOKING", "rationale": "repeat", "confidence": "low"},
-        ]}),
+        _json(
+            {
+                "causes": [
+                    {"variable": "smoking", "rationale": "first", "confidence": "high"},
+                    {"variable": "SMOKING", "rationale": "repeat", "confidence": "low"},
+                ]
+            }
+        ),
         NAMES,
         lenient=False,
     )

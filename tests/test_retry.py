@@ -156,8 +156,9 @@ def test_gives_up_after_max_attempts(sleeps: list[float]) -> None:
 
 
 def test_gives_up_after_max_total_seconds() -> None:
-    policy = RetryPolicy(max_attempts=100, initial_wait=0.02, max_wait=0.02, jitter=0,
-                         max_total_seconds=0.05)
+    policy = RetryPolicy(
+        max_attempts=100, initial_wait=0.02, max_wait=0.02, jitter=0, max_total_seconds=0.05
+    )
     with pytest.raises(RetriesExhaustedError) as caught:
         run_calls(policy, [status_error(500)] * 100)
     assert 2 <= caught.value.attempts <= 10
@@ -174,7 +175,8 @@ def test_non_retryable_errors_propagate_at_once(sleeps: list[float], status: int
 
 def test_insufficient_quota_is_never_retried(sleeps: list[float]) -> None:
     error = status_error(429, code="insufficient_quota", headers={"Retry-After": "0"})
-    with pytest.raises(openai.RateLimitError if isinstance(error, openai.RateLimitError)
-                       else openai.APIStatusError):
+    with pytest.raises(
+        openai.RateLimitError if isinstance(error, openai.RateLimitError) else openai.APIStatusError
+    ):
         run_calls(FAST, [error, "never"])
     assert sleeps == []

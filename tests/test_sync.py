@@ -156,8 +156,9 @@ def loopback_url() -> Iterator[str]:
 def test_an_injected_async_client_serves_consecutive_sync_calls(loopback_url: str) -> None:
     """Pooled keep-alive connections are bound to one event loop: every call must share it."""
     client = openai.AsyncOpenAI(base_url=loopback_url, api_key="sk-local", max_retries=0)
-    assistant = Assistant("loopback", client=client, cache_mode="off",
-                          retry=RetryPolicy(max_attempts=1))
+    assistant = Assistant(
+        "loopback", client=client, cache_mode="off", retry=RetryPolicy(max_attempts=1)
+    )
     for _ in range(3):
         assert assistant.suggest_graph(["a", "b"], strategy="whole").edge_pairs == []
     assert assistant.usage.calls == 3
