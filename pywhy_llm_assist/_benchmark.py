@@ -13,8 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import product
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ._benchmark_graphs import BenchmarkGraph, GraphsLike, load_benchmarks, rename_benchmark
 from ._errors import InputError, ModelError
 from ._graph import CausalGraph
+from ._json_file import JsonFile
 from ._metrics import GraphComparison, compare_graphs
 from ._simulated_expert import SimulatedExpert
 from ._sync import run_sync
@@ -88,7 +88,7 @@ class BenchmarkRow(BaseModel):
         return self.prompt_tokens + self.completion_tokens
 
 
-class BenchmarkReport(BaseModel):
+class BenchmarkReport(JsonFile):
     """The rows of a benchmark run and the settings that produced them.
 
     Example:
@@ -98,26 +98,12 @@ class BenchmarkReport(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
+    json_label: ClassVar[str] = "benchmark report"
 
     model: str
     created: str
     settings: dict[str, Any] = Field(default_factory=dict)
     rows: list[BenchmarkRow] = Field(default_factory=list)
-
-    def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
-        """Return (and optionally write) the report as JSON; `from_json` reads it back."""
-        text = self.model_dump_json(indent=indent)
-        if path is not None:
-            Path(path).write_text(text + "\n", encoding="utf-8")
-        return text
-
-    @classmethod
-    def from_json(cls, source: str | Path) -> BenchmarkReport:
-        """Read a report written by `to_json` (a JSON string or a file path)."""
-        text = str(source)
-        if isinstance(source, Path) or not text.lstrip().startswith("{"):
-            text = Path(source).read_text(encoding="utf-8")
-        return cls.model_validate_json(text)
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,13 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._errors import InputError
-from ._graph import CausalGraph, DroppedEdge, Edge, Provenance, _first_error, _read_text_or_path
+from ._graph import CausalGraph, DroppedEdge, Edge, Provenance
+from ._json_file import JsonFile, first_error
 from ._text import counted
 from ._usage import Usage
 from ._variables import Variable
@@ -324,7 +325,7 @@ class Finding(BaseModel):
         return text
 
 
-class Critique(BaseModel):
+class Critique(JsonFile):
     """What the checks (and optionally a model) found about a graph and an analysis plan.
 
     Attributes:
@@ -348,6 +349,7 @@ class Critique(BaseModel):
     """
 
     model_config = _FROZEN
+    json_label: ClassVar[str] = "critique"
 
     graph: CausalGraph
     treatment: str | None = None
@@ -394,21 +396,6 @@ class Critique(BaseModel):
         """The edits the findings suggest, without repeats, in finding order."""
         edits = (finding.edit for finding in self.findings if finding.edit is not None)
         return tuple(dict.fromkeys(edits))
-
-    def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
-        """Return (and optionally write) the lossless JSON form; `from_json` reads it back."""
-        text = self.model_dump_json(indent=indent)
-        if path is not None:
-            Path(path).write_text(text + "\n", encoding="utf-8")
-        return text
-
-    @classmethod
-    def from_json(cls, source: str | Path) -> Critique:
-        """Read a critique written by `to_json` (a JSON string or a file path)."""
-        try:
-            return cls.model_validate_json(_read_text_or_path(source))
-        except ValidationError as error:
-            raise InputError(f"not a pywhy-llm-assist critique: {_first_error(error)}") from None
 
     def apply(
         self,
@@ -562,7 +549,7 @@ def _add_latent(draft: _Draft, edit: SuggestedEdit, provenance: Provenance, rati
             name=str(edit.latent_name), description=edit.latent_description, latent=True
         )
     except ValidationError as error:
-        raise InputError(f"invalid latent variable: {_first_error(error)}") from None
+        raise InputError(f"invalid latent variable: {first_error(error)}") from None
     if any(variable.name == latent.name for variable in draft.variables):
         raise InputError(f"cannot add latent {latent.name!r}: a variable of that name exists")
     draft.variables.append(latent)

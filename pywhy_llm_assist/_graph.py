@@ -6,12 +6,13 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ._errors import GraphFormatError, InputError
+from ._json_file import JsonFile, first_error
 from ._text import counted
 from ._usage import Usage
 from ._variables import Variable, Variables, VariablesLike
@@ -106,7 +107,7 @@ class DroppedEdge(BaseModel):
     reversed: bool = False
 
 
-class CausalGraph(BaseModel):
+class CausalGraph(JsonFile):
     """A causal DAG over named variables, with evidence on every edge.
 
     Build one with `CausalGraph.from_edges`, get one from `Assistant.suggest_graph`, or import
@@ -120,6 +121,8 @@ class CausalGraph(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    json_label: ClassVar[str] = "graph JSON"
+    json_error: ClassVar[type[InputError]] = GraphFormatError
 
     variables: tuple[Variable, ...]
     edges: tuple[Edge, ...] = ()
@@ -131,7 +134,7 @@ class CausalGraph(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as error:
-            raise InputError(f"invalid causal graph: {_first_error(error)}") from None
+            raise InputError(f"invalid causal graph: {first_error(error)}") from None
 
     @model_validator(mode="after")
     def _check_edges(self) -> CausalGraph:
@@ -305,24 +308,6 @@ class CausalGraph(BaseModel):
         )
 
     # ----------------------------------------------------------------- JSON
-    def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
-        """Return (and optionally write) the lossless JSON form; `from_json` reads it back."""
-        text = self.model_dump_json(indent=indent)
-        if path is not None:
-            Path(path).write_text(text + "\n", encoding="utf-8")
-        return text
-
-    @classmethod
-    def from_json(cls, source: str | Path) -> CausalGraph:
-        """Read a graph written by `to_json` (a JSON string or a file path)."""
-        text = _read_text_or_path(source)
-        try:
-            return cls.model_validate_json(text)
-        except ValidationError as error:
-            raise GraphFormatError(
-                f"not a pywhy-llm-assist graph JSON: {_first_error(error)}"
-            ) from None
-
     def __str__(self) -> str:
         lines = [
             f"CausalGraph: {counted(len(self.variables), 'variable')}, "
@@ -464,31 +449,6 @@ class CausalGraph(BaseModel):
         from ._graph_import import from_dagitty
 
         return from_dagitty(source)
-
-
-def _read_text_or_path(source: str | Path) -> str:
-    if isinstance(source, Path) or (
-        isinstance(source, str) and "\n" not in source and len(source) < 4096 and _is_file(source)
-    ):
-        try:
-            return Path(source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise GraphFormatError(f"cannot read {source}: {error}") from None
-    return str(source)
-
-
-def _is_file(text: str) -> bool:
-    try:
-        return Path(text).is_file()
-    except (OSError, ValueError):  # e.g. a one-line graph longer than the OS allows for a name
-        return False
-
-
-def _first_error(error: ValidationError) -> str:
-    issue = error.errors()[0]
-    message = str(issue["msg"]).removeprefix("Value error, ")
-    where = ".".join(str(part) for part in issue["loc"])
-    return f"{where}: {message}" if where else message
 
 
 def edges_between(graph: CausalGraph, names: Sequence[str]) -> list[Edge]:

@@ -17,8 +17,9 @@ import networkx as nx
 from pydantic import ValidationError
 
 from ._errors import GraphFormatError, InputError
-from ._graph import CausalGraph, Edge, Provenance, _read_text_or_path
+from ._graph import CausalGraph, Edge, Provenance
 from ._graph_syntax import DAGITTY, DOT, FLAG_VALUE, ParsedEdge, parse, shorten
+from ._json_file import read_text_or_path
 from ._variables import Variable, Variables, VariablesLike, VariableType, normalized_name
 
 TRUE_WORDS = frozenset({"true", "yes", "1", "y", "t"})
@@ -76,7 +77,7 @@ def _read(source: str | Path, label: str) -> tuple[str, str]:
         raise GraphFormatError(
             f"{label}: expected text or a file path, not {type(source).__name__}"
         )
-    text = _read_text_or_path(source)
+    text = read_text_or_path(source, GraphFormatError)
     from_file = isinstance(source, Path) or text is not source  # text itself comes back as is
     return text, (f"{label} file {Path(source).name}" if from_file else label)
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ._errors import InputError, ReviewError
 from ._graph import CausalGraph, DroppedEdge, Edge, Provenance
+from ._json_file import first_error
 from ._review_page import FORMAT_VERSION, critique_repr_html, graph_repr_html, to_review_html
 
 ReviewAction = Literal["accept", "reject", "reverse", "add"]
@@ -111,7 +112,7 @@ class ReviewDecisions(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as error:
-            raise ReviewError(f"not a valid review decisions file: {_first_error(error)}") from None
+            raise ReviewError(f"not a valid review decisions file: {first_error(error)}") from None
 
     @classmethod
     def from_file(cls, path: str | Path) -> ReviewDecisions:
@@ -125,13 +126,6 @@ class ReviewDecisions(BaseModel):
         except (OSError, UnicodeDecodeError) as error:
             raise ReviewError(f"cannot read review decisions file {str(path)!r}: {error}") from None
         return cls.from_json(text)
-
-
-def _first_error(error: ValidationError) -> str:
-    issue = error.errors()[0]
-    message = str(issue["msg"]).removeprefix("Value error, ")
-    where = ".".join(str(part) for part in issue["loc"])
-    return f"{where}: {message}" if where else message
 
 
 def load_decisions(decisions: ReviewDecisions | str | Path) -> ReviewDecisions:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from ._errors import InputError
-from ._graph import CausalGraph, Edge, Provenance, _first_error, _read_text_or_path
+from ._graph import CausalGraph, Edge, Provenance
+from ._json_file import JsonFile
 from ._usage import Usage
 from ._variables import Variable
 
@@ -81,7 +80,7 @@ class VariableSuggestion(BaseModel):
         return f"{self.role}: {self.variable}{kind} (confidence {self.confidence:.2f}{verdict})"
 
 
-class Suggestions(BaseModel):
+class Suggestions(JsonFile):
     """What an identification task proposed for one treatment and outcome.
 
     Attributes:
@@ -93,6 +92,7 @@ class Suggestions(BaseModel):
     """
 
     model_config = _FROZEN
+    json_label: ClassVar[str] = "suggestions JSON"
 
     task: str
     treatment: str
@@ -161,23 +161,6 @@ class Suggestions(BaseModel):
             updated = updated.model_copy(update={"edges": tuple(safe)})
             updated.require_acyclic()
         return updated
-
-    def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
-        """Return (and optionally write) the lossless JSON form."""
-        text = self.model_dump_json(indent=indent)
-        if path is not None:
-            Path(path).write_text(text + "\n", encoding="utf-8")
-        return text
-
-    @classmethod
-    def from_json(cls, source: str | Path) -> Suggestions:
-        """Read suggestions written by `to_json` (a JSON string or a file path)."""
-        try:
-            return cls.model_validate_json(_read_text_or_path(source))
-        except ValidationError as error:
-            raise InputError(
-                f"not a pywhy-llm-assist suggestions JSON: {_first_error(error)}"
-            ) from None
 
     def __str__(self) -> str:
         header = (
