@@ -6,6 +6,7 @@ checked on it, and the graph's verdict is shown beside the model's.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,9 @@ from ._reply_schema import (
     unique_by,
 )
 from ._suggestions import Condition, Role, Suggestions, VariableSuggestion
-from ._variables import Variables, VariablesLike
+from ._variables import Variables, VariablesLike, normalized_name
+
+logger = logging.getLogger("pywhy_llm_assist")
 
 
 class VariableItem(ReplyModel):
@@ -372,7 +375,19 @@ def _finish(
         strategy=task.name,
         cache_keys=answer.cache_keys,
     )
-    items = task.extract(answer.reply, provenance)
+    known = {normalized_name(name) for name in problem.variables.names}
+    if problem.graph is not None:
+        known |= {normalized_name(name) for name in problem.graph.names}
+    items = []
+    for item in task.extract(answer.reply, provenance):
+        if not item.measured and normalized_name(item.variable) in known:
+            # An "unmeasured" variable named like a measured one (the treatment, say) is not
+            # a new latent variable: leave it out rather than report it as one.
+            logger.info(
+                "unmeasured suggestion %r left out: it names a known variable", item.variable
+            )
+            continue
+        items.append(item)
     if problem.graph is not None:
         items = [
             item.model_copy(update={"graph_conditions": task.check(problem, item)})

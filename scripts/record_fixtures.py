@@ -2,8 +2,10 @@
 
 Runs the README's Python blocks and ``pywhy-llm-assist demo`` on the embedded model with
 ``cache_mode=record_missing`` (answers already recorded are reused), then writes what they
-printed into the README. ``tests/test_readme.py`` replays the same fixtures and checks that the
-README still shows exactly that output.
+printed into the README. A block whose output differs only in its usage line is left as it
+is: a rerun reports cache hits where the first run called the model.
+``tests/test_readme.py`` replays the same fixtures and checks that the README still shows
+exactly that output.
 
 Usage: python scripts/record_fixtures.py [--refresh]
 """
@@ -32,12 +34,16 @@ def main() -> int:
     outputs = _readme.run_python_blocks(text, "record_missing")
     pairs = list(zip(_readme.executed_pairs(text), outputs, strict=True))
     for (_, output_block), output in reversed(pairs):
-        if output_block is not None:
+        if output_block is not None and _readme.without_usage(output) != _readme.without_usage(
+            output_block.code
+        ):
             text = _readme.replace_block(text, output_block, output)
     with tempfile.TemporaryDirectory() as folder:
         report = _readme.run_demo(Path(folder) / "demo", "record_missing")
     demo_block = next(b for b in _readme.blocks(text) if b.before == _readme.DEMO_MARKER)
-    text = _readme.replace_block(text, demo_block, _readme.shown_demo_lines(report))
+    shown = _readme.shown_demo_lines(report)
+    if _readme.without_usage(shown) != _readme.without_usage(demo_block.code):
+        text = _readme.replace_block(text, demo_block, shown)
     _readme.README.write_text(text, encoding="utf-8")
     print(f"recorded into {_readme.README_FIXTURES} and {_readme.DEMO_FIXTURES}; README updated")
     return 0

@@ -196,3 +196,20 @@ def test_suggestions_round_trip_json(graph: CausalGraph) -> None:
     result = assistant.suggest_confounders("smoking", "cancer", graph=graph)
     assert Suggestions.from_json(result.to_json()) == result
     assert json.loads(result.to_json())["task"] == "confounders"
+
+
+def test_an_unmeasured_confounder_named_like_a_known_variable_is_left_out(
+    graph: CausalGraph,
+) -> None:
+    assistant, _ = assistant_for(
+        {
+            "measured": [item("age")],
+            "unmeasured": [
+                {"name": "Smoking", "description": "d", "rationale": "r", "confidence": "high"},
+                {"name": "genes", "description": "d", "rationale": "r", "confidence": "low"},
+            ],
+        }
+    )
+    result = assistant.suggest_confounders("smoking", "cancer", graph=graph)
+    assert [(s.variable, s.measured) for s in result.items] == [("age", True), ("genes", False)]
+    assert result.add_to_graph(graph).latent == ("genes",)
