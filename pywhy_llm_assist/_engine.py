@@ -338,6 +338,7 @@ class LanguageModel:
                 query=query.describe(),
                 key=first,
                 variables=query.subject,
+                task=query.task,
             )
         step = start
         while True:

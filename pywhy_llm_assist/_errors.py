@@ -95,10 +95,17 @@ class ReplayMissError(ModelError):
     """
 
     def __init__(
-        self, message: str, *, query: str | None, key: str, variables: Sequence[str]
+        self,
+        message: str,
+        *,
+        query: str | None,
+        key: str,
+        variables: Sequence[str],
+        task: str | None = None,
     ) -> None:
         super().__init__(message, query=query)
         self.key = key
+        self.task = task
         self.variables = tuple(variables)
 
 

@@ -449,6 +449,7 @@ def test_replay_miss_names_task_variables_and_key() -> None:
         assert repr(name) in message
     assert caught.value.key in message
     assert caught.value.variables == tuple(VARIABLES)
+    assert caught.value.task == "whole"
     assert server.requests == []
 
 
