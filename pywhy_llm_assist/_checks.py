@@ -21,12 +21,11 @@ from ._findings import (
 from ._graph import CausalGraph
 from ._identification import (
     check_adjustment_set,
-    check_instrument,
     find_cycles,
-    front_door_sets,
     latent_blocks_adjustment,
     valid_adjustment_sets,
 )
+from ._role_checks import check_instrument, front_door_sets
 
 #: How serious each kind of graph finding is.
 _SEVERITY: dict[str, Severity] = {

@@ -18,7 +18,6 @@ from ._engine import Answer, LanguageModel, ProgressCallback
 from ._errors import InputError
 from ._findings import NegativeControlRole
 from ._graph import CausalGraph, Provenance
-from ._identification import check_instrument, check_mediator, check_negative_control
 from ._query import Query
 from ._reply_schema import (
     Confidence,
@@ -29,6 +28,7 @@ from ._reply_schema import (
     confidence_score,
     unique_by,
 )
+from ._role_checks import check_instrument, check_mediator, check_negative_control
 from ._suggestions import Condition, Role, Suggestions, VariableSuggestion
 from ._variables import Variables, VariablesLike, normalized_name
 

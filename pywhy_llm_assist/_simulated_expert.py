@@ -34,8 +34,8 @@ from ._backends import ChatRequest
 from ._errors import InputError
 from ._findings import NegativeControlRole
 from ._graph import CausalGraph
-from ._identification import check_instrument, check_negative_control
 from ._query import Query
+from ._role_checks import check_instrument, check_negative_control
 
 Pair = tuple[str, str]
 Reply = dict[str, Any]

@@ -49,7 +49,6 @@ def run_sync(coroutine: Coroutine[Any, Any, ResultT]) -> ResultT:
     The coroutine runs on a private event loop in a daemon thread (shared by all synchronous
     calls), so this works the same with or without a running loop in the caller's thread (a
     Jupyter cell, an async web handler): the caller's loop is neither nested nor re-entered.
-    Context variables of the caller are visible to the coroutine.
     """
     future = asyncio.run_coroutine_threadsafe(coroutine, _background_loop())
     try:

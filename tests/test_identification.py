@@ -14,15 +14,17 @@ from pywhy_llm_assist._graph import CausalGraph
 from pywhy_llm_assist._identification import (
     EXHAUSTIVE_CANDIDATE_LIMIT,
     check_adjustment_set,
+    find_cycles,
+    latent_blocks_adjustment,
+    minimal_adjustment_set,
+    valid_adjustment_sets,
+)
+from pywhy_llm_assist._role_checks import (
     check_front_door,
     check_instrument,
     check_mediator,
     check_negative_control,
-    find_cycles,
     front_door_sets,
-    latent_blocks_adjustment,
-    minimal_adjustment_set,
-    valid_adjustment_sets,
 )
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
