@@ -8,17 +8,15 @@ absent), through ``benchmarks/fault_campaign.py``'s responder.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from _campaign import BENCHMARKS, load_campaign, needs_child_graph
 
 from pywhy_llm_assist import (
     Assistant,
@@ -31,31 +29,7 @@ from pywhy_llm_assist import (
 )
 from pywhy_llm_assist.testing import FakeOpenAIServer
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
-CAMPAIGN_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "fault_campaign.py"
-
-pytestmark = pytest.mark.skipif(
-    not (BENCHMARKS / "child.json").is_file(),
-    reason=f"the shared benchmark graphs are not at {BENCHMARKS}",
-)
-
-
-def load_campaign() -> ModuleType:
-    """Import ``benchmarks/fault_campaign.py`` (a script, not a package module)."""
-    name = "fault_campaign"
-    if name in sys.modules:
-        return sys.modules[name]
-    if not CAMPAIGN_SCRIPT.is_file() or not (BENCHMARKS / "child.json").is_file():
-        pytest.skip(
-            f"needs {CAMPAIGN_SCRIPT} and the shared benchmark graphs at {BENCHMARKS}",
-            allow_module_level=True,
-        )
-    spec = importlib.util.spec_from_file_location(name, CAMPAIGN_SCRIPT)
-    assert spec is not None and spec.loader is not None, CAMPAIGN_SCRIPT
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+pytestmark = needs_child_graph
 
 
 campaign = load_campaign()
