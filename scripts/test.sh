@@ -7,7 +7,7 @@ set -euo pipefail
 install_project "test,local,dowhy,causallearn" editable
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ]; then
-    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
       || echo "warning: could not install Debian's chromium; browser tests will fail" >&2
   else
     echo "note: /usr/bin/chromium is missing; install Debian's chromium (apt-get install chromium)" >&2
