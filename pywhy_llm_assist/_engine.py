@@ -29,6 +29,7 @@ from ._errors import (
     Attempt,
     BudgetExceededError,
     IncompleteOutputError,
+    InputError,
     InvalidOutputError,
     ModelError,
     NetworkBlockedError,
@@ -181,9 +182,9 @@ class LanguageModel:
         budget: Budget | None = None,
     ) -> None:
         if concurrency < 1:
-            raise ValueError("concurrency must be at least 1")
+            raise InputError(f"concurrency must be at least 1, not {concurrency}")
         if max_reasks < 0:
-            raise ValueError("max_reasks must be 0 or more")
+            raise InputError(f"max_reasks must be 0 or more, not {max_reasks}")
         self.model = model
         self.backend = backend
         self.cache = cache
