@@ -184,13 +184,16 @@ def model_settings(args: argparse.Namespace, *, prefer_local: bool = False) -> M
         api_key = os.environ.get(key_variable)
         if not api_key:
             raise InputError(f"--api-key-env {key_variable}: ${key_variable} is not set")
-    elif not local and not os.environ.get(API_KEY_VARIABLE) and not is_loopback_url(base_url):
-        if mode != "replay":
-            raise InputError(
-                f"no API key: set ${API_KEY_VARIABLE} (or name another variable with "
-                "--api-key-env NAME), point --base-url at a local server, or use --local"
-            )
-        api_key = "replay-needs-no-key"
+    elif (
+        not local
+        and mode != "replay"  # a replay needs no key: the client is built on the first request
+        and not os.environ.get(API_KEY_VARIABLE)
+        and not is_loopback_url(base_url)
+    ):
+        raise InputError(
+            f"no API key: set ${API_KEY_VARIABLE} (or name another variable with "
+            "--api-key-env NAME), point --base-url at a local server, or use --local"
+        )
     concurrency = setting(args, "concurrency")
     if concurrency is not None and concurrency < 1:
         raise InputError(f"--concurrency must be 1 or more, not {concurrency}")

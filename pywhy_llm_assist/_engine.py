@@ -320,18 +320,29 @@ class LanguageModel:
     ) -> tuple[_Exchange, str]:
         rules = MODE_RULES[self.cache_mode]
         start = LADDER.current(self._server)
-        requests = {
-            mode: self._request(query, messages, schema, mode) for mode in OUTPUT_MODES[start:]
-        }
-        keys = {mode: self._key(request, query, version) for mode, request in requests.items()}
+        # Built on demand: most queries need one output mode's request and key, not all three.
+        requests: dict[str, ChatRequest] = {}
+        keys: dict[str, str] = {}
+
+        def request_for(mode: str) -> ChatRequest:
+            if mode not in requests:
+                requests[mode] = self._request(query, messages, schema, mode)
+            return requests[mode]
+
+        def key_for(mode: str) -> str:
+            if mode not in keys:
+                keys[mode] = self._key(request_for(mode), query, version)
+            return keys[mode]
+
         if rules.read:
-            for mode, key in keys.items():
+            for mode in OUTPUT_MODES[start:]:
+                key = key_for(mode)
                 entry = self._read(key, query)
                 if entry is not None:
                     run.count(cache_hits=1)
                     return _Exchange(self._content(entry["response"], query), key), mode
         if not rules.call_on_miss:
-            first = next(iter(keys.values()))
+            first = key_for(OUTPUT_MODES[start])
             raise ReplayMissError(
                 f"replay mode: no recorded answer for the {query.task} query about "
                 f"{', '.join(repr(name) for name in query.subject) or 'the variables'} "
@@ -345,7 +356,7 @@ class LanguageModel:
         while True:
             mode = OUTPUT_MODES[step]
             try:
-                response, elapsed = await self._call(requests[mode], query, run)
+                response, elapsed = await self._call(request_for(mode), query, run)
             except openai.APIStatusError as error:
                 status = getattr(error, "status_code", None)
                 if mode != "text" and may_be_format_rejection(error):
@@ -366,8 +377,8 @@ class LanguageModel:
                 LADDER.step_down(self._server, step - 1)
             content = self._content(response, query)  # raises on refusal / truncation
             if rules.write and self.cache is not None:
-                self._write(keys[mode], requests[mode], response, query, version, elapsed)
-            return _Exchange(content, keys[mode]), mode
+                self._write(key_for(mode), request_for(mode), response, query, version, elapsed)
+            return _Exchange(content, key_for(mode)), mode
 
     def _request(
         self, query: Query, messages: list[dict[str, str]], schema: dict[str, Any], mode: str
