@@ -449,9 +449,3 @@ class CausalGraph(JsonFile):
         from ._graph_import import from_dagitty
 
         return from_dagitty(source)
-
-
-def edges_between(graph: CausalGraph, names: Sequence[str]) -> list[Edge]:
-    """Return the edges whose both ends are in `names`."""
-    wanted = set(names)
-    return [edge for edge in graph.edges if edge.source in wanted and edge.target in wanted]

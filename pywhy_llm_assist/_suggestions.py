@@ -157,7 +157,13 @@ class Suggestions(JsonFile):
             metadata=graph.metadata,
         )
         if not updated.is_acyclic():
-            safe = [edge for edge in edges if edge in graph.edges or not _closes_cycle(graph, edge)]
+            network = graph.to_networkx()
+            existing = set(graph.edges)
+            safe = [
+                edge
+                for edge in edges
+                if edge in existing or not nx.has_path(network, edge.target, edge.source)
+            ]
             updated = updated.model_copy(update={"edges": tuple(safe)})
             updated.require_acyclic()
         return updated
@@ -167,8 +173,3 @@ class Suggestions(JsonFile):
             f"{self.task} for {self.treatment} -> {self.outcome}: {len(self.items)} suggestions"
         )
         return "\n".join([header, *(f"  {item}" for item in self.items)])
-
-
-def _closes_cycle(graph: CausalGraph, edge: Edge) -> bool:
-    network = graph.to_networkx()
-    return bool(nx.has_path(network, edge.target, edge.source))
