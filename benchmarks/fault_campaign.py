@@ -17,7 +17,7 @@ is never copied into the project.
 Usage:
     python benchmarks/fault_campaign.py [--seed 7] [--output benchmarks/results/fault_campaign.txt]
 
-``tests/test_fault_campaign.py`` runs the same functions and asserts on their results.
+``tests/llm/test_fault_campaign.py`` runs the same functions and asserts on their results.
 """
 
 from __future__ import annotations

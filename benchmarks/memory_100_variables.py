@@ -19,9 +19,9 @@ import time
 import tracemalloc
 
 from pywhy_llm_assist import Assistant
-from pywhy_llm_assist._benchmark_graphs import synthetic_benchmark
-from pywhy_llm_assist._metrics import compare_graphs
-from pywhy_llm_assist._simulated_expert import SimulatedExpert
+from pywhy_llm_assist.evaluate._graphs import synthetic_benchmark
+from pywhy_llm_assist.evaluate._metrics import compare_graphs
+from pywhy_llm_assist.evaluate._simulated_expert import SimulatedExpert
 
 VARIABLES = 100
 ERROR = 0.2

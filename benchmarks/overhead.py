@@ -38,11 +38,11 @@ from pathlib import Path
 from typing import Any
 
 from pywhy_llm_assist import LanguageModel, PromptLibrary, Query, ResponseCache, Variables
-from pywhy_llm_assist._constraints import Constraints
-from pywhy_llm_assist._reply_schema import strict_json_schema, validate_reply
-from pywhy_llm_assist._strategy_base import GraphProblem
-from pywhy_llm_assist._strategy_pairwise import PairwiseStrategy
-from pywhy_llm_assist._strategy_per_node import DirectCausesReply, PerNodeStrategy
+from pywhy_llm_assist.llm._reply_schema import strict_json_schema, validate_reply
+from pywhy_llm_assist.suggest._constraints import Constraints
+from pywhy_llm_assist.suggest._pairwise import PairwiseStrategy
+from pywhy_llm_assist.suggest._per_node import DirectCausesReply, PerNodeStrategy
+from pywhy_llm_assist.suggest._strategy import GraphProblem
 from pywhy_llm_assist.testing import ScriptedModel, completion
 
 VARIABLE_COUNT = 10

@@ -7,7 +7,7 @@ variables. Quality numbers are means over seeds 0-9.
 
     python benchmarks/quality.py > benchmarks/results/quality.txt
 
-The output is pasted verbatim into docs/benchmarks.md; tests/test_benchmark.py re-runs a
+The output is pasted verbatim into docs/benchmarks.md; tests/evaluate/test_benchmark.py re-runs a
 cheap subset and checks that the committed numbers still come out.
 """
 
@@ -18,13 +18,13 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from statistics import mean
 from typing import TextIO
 
-from pywhy_llm_assist._benchmark import BenchmarkRow, run_benchmark
-from pywhy_llm_assist._benchmark_graphs import (
+from pywhy_llm_assist.evaluate._benchmark import BenchmarkRow, run_benchmark
+from pywhy_llm_assist.evaluate._graphs import (
     BenchmarkGraph,
     load_benchmarks,
     synthetic_benchmark,
 )
-from pywhy_llm_assist._benchmark_table import format_table
+from pywhy_llm_assist.evaluate._table import format_table
 
 SEEDS = tuple(range(10))
 ERRORS = (0.0, 0.1, 0.2, 0.3)

@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from pywhy_llm_assist import Assistant
-from pywhy_llm_assist._benchmark_graphs import synthetic_benchmark
-from pywhy_llm_assist._simulated_expert import SimulatedExpert
+from pywhy_llm_assist.evaluate._graphs import synthetic_benchmark
+from pywhy_llm_assist.evaluate._simulated_expert import SimulatedExpert
 from pywhy_llm_assist.testing import ScriptedModel
 
 VARIABLES = 50

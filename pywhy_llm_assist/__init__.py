@@ -10,16 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._assistant import Assistant
-    from ._backends import ChatBackend, ChatRequest, OpenAIBackend
-    from ._benchmark import BenchmarkReport, BenchmarkRow, run_benchmark
-    from ._benchmark_graphs import BenchmarkGraph, load_benchmark, rename_variables
-    from ._benchmark_table import format_table
-    from ._cache import CACHE_MODES, ResponseCache
-    from ._checks import check_graph
-    from ._convenience import suggest_graph
-    from ._engine import Answer, LanguageModel, ProgressEvent
-    from ._errors import (
+    from .assistant._assistant import Assistant
+    from .assistant._convenience import suggest_graph
+    from .core._errors import (
         AssistantError,
         Attempt,
         BudgetExceededError,
@@ -38,82 +31,89 @@ if TYPE_CHECKING:
         RetriesExhaustedError,
         ReviewError,
     )
-    from ._findings import Critique, Finding, SuggestedEdit, apply_edits
-    from ._graph import CausalGraph, DroppedEdge, Edge, Provenance
-    from ._local import LocalServer
-    from ._metrics import GraphComparison, compare_graphs
-    from ._prompts import PromptLibrary
-    from ._query import Query
-    from ._retry import RetryPolicy
-    from ._review import ReviewDecision, ReviewDecisions, apply_review
-    from ._simulated_expert import SimulatedExpert
-    from ._suggestions import Condition, Suggestions, VariableSuggestion
-    from ._usage import Budget, Usage
-    from ._variables import Variable, Variables
+    from .core._usage import Budget, Usage
+    from .core._variables import Variable, Variables
+    from .evaluate._benchmark import BenchmarkReport, BenchmarkRow, run_benchmark
+    from .evaluate._graphs import BenchmarkGraph, load_benchmark, rename_variables
+    from .evaluate._metrics import GraphComparison, compare_graphs
+    from .evaluate._simulated_expert import SimulatedExpert
+    from .evaluate._table import format_table
+    from .graph._causal_graph import CausalGraph, DroppedEdge, Edge, Provenance
+    from .identify._checks import check_graph
+    from .identify._findings import Critique, Finding, SuggestedEdit, apply_edits
+    from .identify._suggestions import Condition, Suggestions, VariableSuggestion
+    from .llm._backends import ChatBackend, ChatRequest, OpenAIBackend
+    from .llm._cache import CACHE_MODES, ResponseCache
+    from .llm._engine import Answer, LanguageModel, ProgressEvent
+    from .llm._local import LocalServer
+    from .llm._prompts import PromptLibrary
+    from .llm._query import Query
+    from .llm._retry import RetryPolicy
+    from .review._decisions import ReviewDecision, ReviewDecisions, apply_review
 
 __version__ = "0.1.0"
 
 _SOURCES: dict[str, str] = {
-    "Answer": "._engine",
-    "Assistant": "._assistant",
-    "AssistantError": "._errors",
-    "Attempt": "._errors",
-    "BenchmarkGraph": "._benchmark_graphs",
-    "BenchmarkReport": "._benchmark",
-    "BenchmarkRow": "._benchmark",
-    "Budget": "._usage",
-    "BudgetExceededError": "._errors",
-    "CACHE_MODES": "._cache",
-    "CausalGraph": "._graph",
-    "ChatBackend": "._backends",
-    "ChatRequest": "._backends",
-    "Condition": "._suggestions",
-    "Critique": "._findings",
-    "DroppedEdge": "._graph",
-    "Edge": "._graph",
-    "Finding": "._findings",
-    "GraphComparison": "._metrics",
-    "GraphFormatError": "._errors",
-    "IncompleteOutputError": "._errors",
-    "InputError": "._errors",
-    "InvalidOutputError": "._errors",
-    "LanguageModel": "._engine",
-    "LocalModelUnavailableError": "._errors",
-    "LocalServer": "._local",
-    "ModelError": "._errors",
-    "NetworkBlockedError": "._errors",
-    "OpenAIBackend": "._backends",
-    "OptionalDependencyError": "._errors",
-    "ProgressEvent": "._engine",
-    "PromptLibrary": "._prompts",
-    "Provenance": "._graph",
-    "QueriesFailedError": "._errors",
-    "Query": "._query",
-    "RefusalError": "._errors",
-    "ReplayMissError": "._errors",
-    "RequestRejectedError": "._errors",
-    "ResponseCache": "._cache",
-    "RetriesExhaustedError": "._errors",
-    "RetryPolicy": "._retry",
-    "ReviewDecision": "._review",
-    "ReviewDecisions": "._review",
-    "ReviewError": "._errors",
-    "SimulatedExpert": "._simulated_expert",
-    "SuggestedEdit": "._findings",
-    "Suggestions": "._suggestions",
-    "Usage": "._usage",
-    "Variable": "._variables",
-    "VariableSuggestion": "._suggestions",
-    "Variables": "._variables",
-    "apply_edits": "._findings",
-    "apply_review": "._review",
-    "check_graph": "._checks",
-    "compare_graphs": "._metrics",
-    "format_table": "._benchmark_table",
-    "load_benchmark": "._benchmark_graphs",
-    "rename_variables": "._benchmark_graphs",
-    "run_benchmark": "._benchmark",
-    "suggest_graph": "._convenience",
+    "Answer": ".llm._engine",
+    "Assistant": ".assistant._assistant",
+    "AssistantError": ".core._errors",
+    "Attempt": ".core._errors",
+    "BenchmarkGraph": ".evaluate._graphs",
+    "BenchmarkReport": ".evaluate._benchmark",
+    "BenchmarkRow": ".evaluate._benchmark",
+    "Budget": ".core._usage",
+    "BudgetExceededError": ".core._errors",
+    "CACHE_MODES": ".llm._cache",
+    "CausalGraph": ".graph._causal_graph",
+    "ChatBackend": ".llm._backends",
+    "ChatRequest": ".llm._backends",
+    "Condition": ".identify._suggestions",
+    "Critique": ".identify._findings",
+    "DroppedEdge": ".graph._causal_graph",
+    "Edge": ".graph._causal_graph",
+    "Finding": ".identify._findings",
+    "GraphComparison": ".evaluate._metrics",
+    "GraphFormatError": ".core._errors",
+    "IncompleteOutputError": ".core._errors",
+    "InputError": ".core._errors",
+    "InvalidOutputError": ".core._errors",
+    "LanguageModel": ".llm._engine",
+    "LocalModelUnavailableError": ".core._errors",
+    "LocalServer": ".llm._local",
+    "ModelError": ".core._errors",
+    "NetworkBlockedError": ".core._errors",
+    "OpenAIBackend": ".llm._backends",
+    "OptionalDependencyError": ".core._errors",
+    "ProgressEvent": ".llm._engine",
+    "PromptLibrary": ".llm._prompts",
+    "Provenance": ".graph._causal_graph",
+    "QueriesFailedError": ".core._errors",
+    "Query": ".llm._query",
+    "RefusalError": ".core._errors",
+    "ReplayMissError": ".core._errors",
+    "RequestRejectedError": ".core._errors",
+    "ResponseCache": ".llm._cache",
+    "RetriesExhaustedError": ".core._errors",
+    "RetryPolicy": ".llm._retry",
+    "ReviewDecision": ".review._decisions",
+    "ReviewDecisions": ".review._decisions",
+    "ReviewError": ".core._errors",
+    "SimulatedExpert": ".evaluate._simulated_expert",
+    "SuggestedEdit": ".identify._findings",
+    "Suggestions": ".identify._suggestions",
+    "Usage": ".core._usage",
+    "Variable": ".core._variables",
+    "VariableSuggestion": ".identify._suggestions",
+    "Variables": ".core._variables",
+    "apply_edits": ".identify._findings",
+    "apply_review": ".review._decisions",
+    "check_graph": ".identify._checks",
+    "compare_graphs": ".evaluate._metrics",
+    "format_table": ".evaluate._table",
+    "load_benchmark": ".evaluate._graphs",
+    "rename_variables": ".evaluate._graphs",
+    "run_benchmark": ".evaluate._benchmark",
+    "suggest_graph": ".assistant._convenience",
 }
 """Where each public name lives (a private module of this package)."""
 

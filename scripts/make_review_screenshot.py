@@ -14,8 +14,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from pywhy_llm_assist._graph import CausalGraph, DroppedEdge, Edge, Provenance
-from pywhy_llm_assist._review import to_review_html
+from pywhy_llm_assist.graph._causal_graph import CausalGraph, DroppedEdge, Edge, Provenance
+from pywhy_llm_assist.review._decisions import to_review_html
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGUMENTS = [

@@ -102,7 +102,7 @@ def run_python_blocks(text: str, cache_mode: str) -> list[str]:
 
 def run_demo(out_dir: Path, cache_mode: str) -> str:
     """Run ``pywhy-llm-assist demo`` on the embedded model; return what it reported."""
-    from pywhy_llm_assist._cli import main
+    from pywhy_llm_assist.cli._main import main
 
     captured = io.StringIO()
     with contextlib.redirect_stderr(captured), contextlib.redirect_stdout(captured):

@@ -1,7 +1,7 @@
 """Snapshot testing: compare text against ``tests/snapshots/<name>``.
 
-Run ``UPDATE_SNAPSHOTS=1 pytest tests/test_prompts.py tests/test_reply_schema.py`` to (re)write
-the files after an intended change, then review the diff before committing.
+Run ``UPDATE_SNAPSHOTS=1 pytest tests/llm/test_prompts.py tests/llm/test_reply_schema.py``
+to (re)write the files after an intended change, then review the diff before committing.
 
 Also holds `example_reply`, which builds the smallest reply a strict JSON schema accepts, so a
 scripted model can answer any task's query (adding a snapshot stays a one-liner).

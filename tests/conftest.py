@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from pywhy_llm_assist import _engine
+from pywhy_llm_assist.llm import _engine
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 

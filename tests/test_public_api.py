@@ -70,11 +70,11 @@ PINNED_TESTING = frozenset({"RawResponse", "ScriptedModel", "completion"})
 
 # Modules of the LLM layer whose docstring examples must run (the others are tested elsewhere).
 DOCTEST_MODULES = [
-    "pywhy_llm_assist._assistant",
-    "pywhy_llm_assist._cache",
-    "pywhy_llm_assist._prompts",
-    "pywhy_llm_assist._variables",
-    "pywhy_llm_assist._local",
+    "pywhy_llm_assist.assistant._assistant",
+    "pywhy_llm_assist.llm._cache",
+    "pywhy_llm_assist.llm._prompts",
+    "pywhy_llm_assist.core._variables",
+    "pywhy_llm_assist.llm._local",
     "pywhy_llm_assist.testing",
     "pywhy_llm_assist.testing._scripted",
 ]

@@ -13,7 +13,7 @@ from typing import Any, TypeAlias
 
 from pydantic import BaseModel
 
-from .._backends import ChatRequest
+from ..llm._backends import ChatRequest
 
 ScriptedReply: TypeAlias = "BaseModel | dict[str, Any] | str | BaseException | RawResponse"
 

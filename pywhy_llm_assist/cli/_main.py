@@ -1,0 +1,562 @@
+"""The ``pywhy-llm-assist`` command line: the parser, the dispatch table and the exit codes.
+
+Exit codes:
+
+- 0: success.
+- 2: usage error or bad input (a missing file, malformed YAML, duplicate names, a graph
+  naming an unknown variable, no model chosen, ...): one line on stderr, no traceback.
+- 3: the model or the network failed after retries (or replay found no recorded answer);
+  every finished answer is kept in the cache, so rerunning the same command resumes.
+- 4: the embedded local model is not installed (the line names the install command).
+- 130: interrupted (Ctrl-C); finished answers are cached as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import NoReturn
+
+from .. import CACHE_MODES
+from ..core._errors import (
+    AssistantError,
+    InputError,
+    LocalModelUnavailableError,
+    ModelError,
+    ReplayMissError,
+)
+from ._commands import (
+    PROGRAM,
+    SETTINGS,
+    STRATEGIES,
+    cache_folder,
+    run_apply_review,
+    run_confounders,
+    run_critique,
+    run_instruments,
+    run_mediators,
+    run_negative_controls,
+    run_review,
+    run_suggest_graph,
+    setting,
+)
+from ._inputs import GRAPH_READERS
+from ._tools import run_benchmark_command, run_cache, run_demo
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+EXIT_MODEL = 3
+EXIT_LOCAL_MODEL = 4
+EXIT_INTERRUPTED = 130
+GRAPH_FORMATS = ("json", "dot", "gml", "dagitty", "mermaid")
+
+
+class UsageError(InputError):
+    """A command line that argparse rejected (unknown option, missing argument, bad choice)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are exceptions, so `main` prints them on one line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples' line breaks; wider option column."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32, width=100)
+
+
+def _environment(name: str) -> str:
+    return f" [env: ${SETTINGS[name].variable}]"
+
+
+# --------------------------------------------------------------------------- option groups
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Options choosing the model, the server and the cache (shared by model commands)."""
+    group = parser.add_argument_group("model and cache")
+    group.add_argument("--model", help="model name, e.g. gpt-4o-mini" + _environment("model"))
+    group.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama"
+        + _environment("base_url"),
+    )
+    group.add_argument(
+        "--api-key-env",
+        metavar="NAME",
+        help="read the API key from this environment variable (default: $OPENAI_API_KEY); "
+        "keys are never taken on the command line",
+    )
+    group.add_argument(
+        "--local",
+        action="store_true",
+        default=None,
+        help="use the embedded llama.cpp model (no API key, data stays here; needs the "
+        "'local' extra)" + _environment("local"),
+    )
+    group.add_argument("--cache", metavar="DIR", help="answer cache folder" + _environment("cache"))
+    group.add_argument(
+        "--cache-mode",
+        choices=CACHE_MODES,
+        help="read_write (default), replay (a miss is an error), off, record_missing, refresh"
+        + _environment("cache_mode"),
+    )
+    group.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="most requests in flight (default 8; 1 for --local)" + _environment("concurrency"),
+    )
+    group.add_argument("--seed", type=int, metavar="N", help="sampling seed" + _environment("seed"))
+    group.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="seconds per request before it is retried (default 120; 600 for --local)"
+        + _environment("timeout"),
+    )
+
+
+def add_output_options(parser: argparse.ArgumentParser, *, graph: bool) -> None:
+    """``--out``, ``--quiet`` and, for graphs, ``--format``."""
+    group = parser.add_argument_group("output")
+    if graph:
+        group.add_argument(
+            "--format",
+            choices=GRAPH_FORMATS,
+            help="graph format (default: from the --out extension, else json)",
+        )
+    group.add_argument("--out", metavar="FILE", help="write the result here (default: stdout)")
+    group.add_argument(
+        "--quiet", "-q", action="store_true", help="no summary or progress bar on stderr"
+    )
+
+
+def add_problem_options(
+    parser: argparse.ArgumentParser, *, graph: bool, effect: str | None
+) -> None:
+    """``--variables`` and ``--context``; ``--graph`` when `graph`; treatment and outcome when
+    `effect` is ``"required"`` or ``"optional"``."""
+    group = parser.add_argument_group("problem")
+    group.add_argument(
+        "--variables",
+        metavar="FILE",
+        help="variables: YAML/JSON (name and description) or CSV (name,description columns, "
+        "or a data file's header)",
+    )
+    group.add_argument(
+        "--context", metavar="TEXT|@FILE", help="a sentence or two about the domain, or @FILE"
+    )
+    if graph:
+        group.add_argument(
+            "--graph", metavar="FILE", help="a graph file: .json, .dot/.gv, .gml, .dagitty"
+        )
+        group.add_argument(
+            "--graph-format",
+            choices=tuple(GRAPH_READERS),
+            help="graph file format (default: by extension)",
+        )
+    if effect is not None:
+        required = effect == "required"
+        group.add_argument(
+            "--treatment", required=required, metavar="NAME", help="the cause of interest"
+        )
+        group.add_argument(
+            "--outcome", required=required, metavar="NAME", help="the effect of interest"
+        )
+
+
+# --------------------------------------------------------------------------- commands
+def _configure_suggest_graph(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("suggestion")
+    group.add_argument(
+        "--strategy",
+        type=lambda text: text.replace("-", "_"),
+        choices=STRATEGIES,
+        help="auto (default), per_node (n calls), whole (1 call), pairwise (n(n-1)/2 calls)"
+        + _environment("strategy"),
+    )
+    group.add_argument(
+        "--samples",
+        type=int,
+        metavar="N",
+        help="ask each question N times; confidence becomes a vote share" + _environment("samples"),
+    )
+    group.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        metavar="SHARE",
+        help="least share of samples that must propose an edge (default 0.5)",
+    )
+    group.add_argument(
+        "--required", action="append", default=[], metavar="A->B", help="an edge known to exist"
+    )
+    group.add_argument(
+        "--forbidden",
+        action="append",
+        default=[],
+        metavar="A->B",
+        help="an edge known not to exist",
+    )
+    group.add_argument(
+        "--tiers", metavar="'A,B;C;D'", help="temporal order, earliest first: ';' between tiers"
+    )
+    group.add_argument(
+        "--persona", action="append", default=[], metavar="TEXT", help="an expert point of view"
+    )
+
+
+def _configure_critique(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("critique")
+    group.add_argument(
+        "--adjust",
+        metavar="A,B",
+        help="the adjustment set you plan to use ('' for none); it is checked on the graph",
+    )
+    group.add_argument(
+        "--no-model",
+        action="store_true",
+        help="only the exact graph checks (backdoor criterion, cycles): no model needed",
+    )
+
+
+def _configure_review(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("graph", metavar="GRAPH", help="the graph to review (.json, .dot, ...)")
+    parser.add_argument(
+        "--graph-format",
+        choices=tuple(GRAPH_READERS),
+        help="graph file format (default: by extension)",
+    )
+    parser.add_argument(
+        "--variables", metavar="FILE", help="descriptions for a graph file that has none"
+    )
+    parser.add_argument("--critique", metavar="FILE", help="a critique JSON to show beside it")
+    parser.add_argument("--title", help="page title")
+    parser.add_argument("--out", default="review.html", metavar="FILE", help="default: review.html")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+
+
+def _configure_apply_review(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("graph", metavar="GRAPH", help="the graph the review page was made from")
+    parser.add_argument("decisions", metavar="DECISIONS", help="the exported review-decisions.json")
+    parser.add_argument(
+        "--graph-format",
+        choices=tuple(GRAPH_READERS),
+        help="graph file format (default: by extension)",
+    )
+    parser.add_argument(
+        "--variables", metavar="FILE", help="descriptions for a graph file that has none"
+    )
+    parser.add_argument(
+        "--unreviewed",
+        choices=("keep", "drop"),
+        default="keep",
+        help="what to do with edges nobody decided about (default: keep)",
+    )
+
+
+def _configure_cache(parser: argparse.ArgumentParser) -> None:
+    commands = parser.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+    common = _Parser(add_help=False)
+    common.add_argument("--cache", metavar="DIR", help="cache folder" + _environment("cache"))
+    common.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+    filters = _Parser(add_help=False)
+    filters.add_argument("--task", help="only entries of this task (e.g. per_node, critique)")
+    filters.add_argument("--model", help="only entries of this model")
+    formatter = _Formatter
+    stats = commands.add_parser(
+        "stats", parents=[common], formatter_class=formatter, help="entries, size, tokens"
+    )
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    listing = commands.add_parser(
+        "list", parents=[common, filters], formatter_class=formatter, help="one line per entry"
+    )
+    listing.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    export = commands.add_parser(
+        "export",
+        parents=[common, filters],
+        formatter_class=formatter,
+        help="copy entries to a folder (test fixtures, CI replay)",
+    )
+    export.add_argument("destination", metavar="DIR", help="where to copy the entries")
+    prune = commands.add_parser(
+        "prune", parents=[common], formatter_class=formatter, help="delete corrupt or old entries"
+    )
+    prune.add_argument(
+        "--older-than", type=float, metavar="DAYS", help="also delete entries this many days old"
+    )
+
+
+def _configure_benchmark(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "graphs",
+        nargs="?",
+        metavar="GRAPHS",
+        help="benchmark names (comma-separated), a JSON file or a folder (default: all)",
+    )
+    group = parser.add_argument_group("benchmark")
+    group.add_argument(
+        "--strategies", default="per_node", metavar="A,B", help="strategies (default per_node)"
+    )
+    group.add_argument("--samples", default="1", metavar="N,M", help="sample counts (default 1)")
+    group.add_argument(
+        "--errors",
+        default="0",
+        metavar="E,F",
+        help="the simulated expert's error levels, e.g. 0,0.2 (default 0)",
+    )
+    group.add_argument(
+        "--rename",
+        choices=("no", "yes", "both"),
+        default="no",
+        help="neutral variable names, descriptions kept (default no)",
+    )
+    group.add_argument("--seeds", default="0", metavar="N,M", help="seeds (default 0)")
+    group.add_argument(
+        "--threshold", type=float, default=0.5, metavar="SHARE", help="vote share (default 0.5)"
+    )
+    group.add_argument(
+        "--no-break-cycles", action="store_true", help="score the graph before cycle breaking"
+    )
+    group.add_argument(
+        "--calibrated", action="store_true", help="the simulated expert's errors at low confidence"
+    )
+    group.add_argument(
+        "--simulated",
+        action="store_true",
+        help="score the simulated expert even when a model is configured",
+    )
+    output = parser.add_argument_group("output")
+    output.add_argument("--columns", metavar="A,B", help="table columns (e.g. graph,f1,shd,calls)")
+    output.add_argument("--markdown", action="store_true", help="a Markdown table")
+    output.add_argument("--json", action="store_true", help="print the JSON report, not a table")
+    output.add_argument("--out", metavar="FILE", help="also write the JSON report here")
+    output.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
+
+
+def _configure_demo(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out-dir",
+        default="pywhy-demo",
+        metavar="DIR",
+        help="where to write (default ./pywhy-demo)",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
+
+
+def _nothing(parser: argparse.ArgumentParser) -> None:
+    """Commands whose options all come from parent parsers."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One sub-command: its help, its options and the function that runs it."""
+
+    summary: str
+    example: str
+    run: Callable[[argparse.Namespace], int]
+    configure: Callable[[argparse.ArgumentParser], None] = _nothing
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+    description: str = ""
+
+
+def _effect_command(summary: str, name: str, run: Callable[[argparse.Namespace], int]) -> Command:
+    return Command(
+        summary,
+        f"{PROGRAM} {name} --variables examples/health/variables.yaml \\\n"
+        "      --treatment exercise --outcome heart_disease --local",
+        run,
+        before=("effect",),
+        after=("output", "model"),
+    )
+
+
+#: command name -> what it does and how it is parsed. The dispatch table of `main`.
+COMMANDS: dict[str, Command] = {
+    "suggest-graph": Command(
+        "propose a causal graph over the variables",
+        f"{PROGRAM} suggest-graph --variables examples/health/variables.yaml \\\n"
+        "      --context @examples/health/context.txt --local --out graph.json",
+        run_suggest_graph,
+        _configure_suggest_graph,
+        ("variables",),
+        ("graph_output", "model"),
+    ),
+    "confounders": _effect_command(
+        "suggest confounders of the effect, measured and unmeasured", "confounders", run_confounders
+    ),
+    "instruments": _effect_command(
+        "suggest instrumental variables for the effect", "instruments", run_instruments
+    ),
+    "mediators": _effect_command("suggest mediators of the effect", "mediators", run_mediators),
+    "negative-controls": _effect_command(
+        "suggest negative-control outcomes and exposures",
+        "negative-controls",
+        run_negative_controls,
+    ),
+    "critique": Command(
+        "challenge a graph and an adjustment set (model findings + exact checks)",
+        f"{PROGRAM} critique --graph graph.json --treatment exercise --outcome heart_disease \\\n"
+        "      --adjust age,smoking --local --out critique.json\n"
+        f"  {PROGRAM} critique --graph draft.dagitty --adjust age --no-model",
+        run_critique,
+        _configure_critique,
+        ("graph_problem",),
+        ("output", "model"),
+    ),
+    "review": Command(
+        "write the self-contained review page (HTML) for a domain expert",
+        f"{PROGRAM} review graph.json --critique critique.json --out review.html",
+        run_review,
+        _configure_review,
+    ),
+    "apply-review": Command(
+        "apply an expert's review-decisions.json to the graph",
+        f"{PROGRAM} apply-review graph.json review-decisions.json --out reviewed.json",
+        run_apply_review,
+        _configure_apply_review,
+        after=("graph_output",),
+    ),
+    "cache": Command(
+        "inspect the answer cache: stats, list, export, prune",
+        f"{PROGRAM} cache stats\n  {PROGRAM} cache export fixtures/ --task critique",
+        run_cache,
+        _configure_cache,
+    ),
+    "benchmark": Command(
+        "score graph suggestion on benchmark graphs (simulated expert or a model)",
+        f"{PROGRAM} benchmark cancer,asia --strategies per_node,whole --errors 0,0.2",
+        run_benchmark_command,
+        _configure_benchmark,
+        after=("model",),
+    ),
+    "demo": Command(
+        "suggest, critique and review on the embedded model (no API key)",
+        f"{PROGRAM} demo\n  {PROGRAM} demo --model gpt-4o-mini --out-dir demo-gpt",
+        run_demo,
+        _configure_demo,
+        after=("model",),
+        description=(
+            "The whole workflow on a bundled five-variable health problem: suggest a graph, "
+            "critique it\nfor the effect of exercise on heart disease, and write graph.json, "
+            "graph.dot, critique.json\nand review.html to --out-dir. Uses the embedded model "
+            "(the 'local' extra) unless --model\nor --base-url names another server."
+        ),
+    ),
+}
+
+#: option group name -> how it is added to a command's parser.
+OPTION_GROUPS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "variables": lambda parser: add_problem_options(parser, graph=False, effect=None),
+    "graph_problem": lambda parser: add_problem_options(parser, graph=True, effect="optional"),
+    "effect": lambda parser: add_problem_options(parser, graph=True, effect="required"),
+    "model": add_model_options,
+    "output": lambda parser: add_output_options(parser, graph=False),
+    "graph_output": lambda parser: add_output_options(parser, graph=True),
+}
+
+DESCRIPTION = f"""\
+A large language model as a domain-knowledge assistant for causal analysis.
+
+First run (no API key): {PROGRAM} demo
+With a real model:      {PROGRAM} suggest-graph --variables vars.yaml --model gpt-4o-mini
+
+Exit codes: 0 ok; 2 usage error or bad input; 3 model or network failure (finished answers
+are cached: rerun the same command to resume); 4 embedded local model not installed.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser: one sub-command per entry of `COMMANDS`."""
+    from .. import __version__
+
+    parser = _Parser(prog=PROGRAM, description=DESCRIPTION, formatter_class=_Formatter)
+    parser.add_argument("--version", action="version", version=f"{PROGRAM} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name, command in COMMANDS.items():
+        sub = commands.add_parser(
+            name,
+            help=command.summary,
+            description=command.description
+            or f"{command.summary[0].upper()}{command.summary[1:]}.",
+            epilog=f"example:\n  {command.example}",
+            formatter_class=_Formatter,
+        )
+        for group in command.before:
+            OPTION_GROUPS[group](sub)
+        command.configure(sub)
+        for group in command.after:
+            OPTION_GROUPS[group](sub)
+        sub.set_defaults(handler=command.run)
+    return parser
+
+
+# --------------------------------------------------------------------------- errors
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _say(text: str) -> None:
+    print(f"{PROGRAM}: {text}", file=sys.stderr)
+
+
+def _resume_hint(args: argparse.Namespace | None, error: BaseException) -> str:
+    if isinstance(error, ReplayMissError):
+        return (
+            "hint: replay mode only reads recorded answers; record them first with "
+            "--cache-mode record_missing (needs the model)"
+        )
+    try:
+        mode = setting(args, "cache_mode") if args is not None else "read_write"
+        folder = cache_folder(args) if args is not None else None
+    except InputError:
+        mode, folder = "read_write", None
+    if mode in ("off", "replay") or folder is None:
+        return "hint: rerun the same command to try again"
+    return f"hint: finished answers are cached in {folder}; rerun the same command to resume"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with `argv` (default: ``sys.argv[1:]``) and return the exit code."""
+    parser = build_parser()
+    args: argparse.Namespace | None = None
+    try:
+        args = parser.parse_args(argv)
+        handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help(sys.stderr)
+            return EXIT_INPUT
+        return handler(args)
+    except SystemExit as exit_request:  # --help and --version
+        code = exit_request.code
+        return code if isinstance(code, int) else (0 if code is None else EXIT_INPUT)
+    except LocalModelUnavailableError as error:
+        _say(f"error: {_one_line(error)}")
+        return EXIT_LOCAL_MODEL
+    except InputError as error:
+        _say(f"error: {_one_line(error)}")
+        return EXIT_INPUT
+    except ModelError as error:
+        _say(f"error: {_one_line(error)}")
+        _say(_resume_hint(args, error))
+        return EXIT_MODEL
+    except AssistantError as error:
+        _say(f"error: {_one_line(error)}")
+        return EXIT_INPUT
+    except BrokenPipeError:
+        # The reader of stdout went away (e.g. `| head`): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt as error:
+        print(file=sys.stderr)
+        _say("interrupted; " + _resume_hint(args, error).removeprefix("hint: "))
+        return EXIT_INTERRUPTED

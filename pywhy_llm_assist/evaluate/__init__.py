@@ -1,0 +1,1 @@
+"""Evaluation: benchmark graphs, metrics, the simulated expert and the benchmark runner."""

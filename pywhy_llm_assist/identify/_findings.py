@@ -1,0 +1,598 @@
+"""The critique data model: check results, findings, suggested edits and `Critique`.
+
+Graph checks (`check_graph`) and model critiques produce `Finding` objects; each may carry a
+`SuggestedEdit` that `apply_edits` (or `Critique.apply`) turns into a new `CausalGraph`.
+Every model here is a frozen pydantic model, so results serialize to JSON losslessly.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..core._errors import InputError
+from ..core._json_file import JsonFile, first_error
+from ..core._text import counted
+from ..core._usage import Usage
+from ..core._variables import Variable
+from ..graph._causal_graph import CausalGraph, DroppedEdge, Edge, Provenance
+
+EditAction = Literal["add_edge", "remove_edge", "reverse_edge", "add_latent", "set_adjustment"]
+Severity = Literal["info", "low", "medium", "high"]
+FindingSource = Literal["model", "graph"]
+EditOrigin = Literal["review", "user"]
+NegativeControlRole = Literal["outcome", "exposure"]
+
+#: Severities from most to least serious (the order `Critique.__str__` lists findings in).
+SEVERITY_ORDER: tuple[Severity, ...] = ("high", "medium", "low", "info")
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+def format_path(path: Sequence[str], directions: Callable[[str, str], bool] | None = None) -> str:
+    """Render a path as text, e.g. ``t <- a -> y``.
+
+    Args:
+        path: the nodes in order.
+        directions: ``has_edge(source, target)``; without it every arrow points forward.
+    """
+    if not path:
+        return ""
+    parts = [path[0]]
+    for left, right in itertools.pairwise(path):
+        backward = directions is not None and directions(right, left)
+        parts += ["<-" if backward else "->", right]
+    return " ".join(parts)
+
+
+def format_set(names: Iterable[str]) -> str:
+    """Render a set of names as ``{a, b}``, sorted."""
+    return "{" + ", ".join(sorted(names)) + "}"
+
+
+# --------------------------------------------------------------------------- check results
+class Verdict(BaseModel):
+    """One condition of a check: whether it holds, and why, in one sentence."""
+
+    model_config = _FROZEN
+
+    holds: bool
+    explanation: str
+
+
+class AdjustmentCheck(BaseModel):
+    """The backdoor criterion applied to one adjustment set (see `check_adjustment_set`).
+
+    Attributes:
+        adjustment: the set checked, in the order given (duplicates removed).
+        valid: the set satisfies the backdoor criterion and is fully observed.
+        mediators: members on a directed path treatment -> ... -> outcome.
+        other_descendants: other members that descend from the treatment.
+        colliders: members that open a backdoor path by being (or descending from) a collider
+            on it, as found on the example paths.
+        latent: members that are unmeasured and so cannot be adjusted for.
+        open_paths: a few backdoor paths the observed members leave open, shortest first.
+        blocks_backdoor_paths: the observed members block every backdoor path.
+    """
+
+    model_config = _FROZEN
+
+    treatment: str
+    outcome: str
+    adjustment: tuple[str, ...]
+    valid: bool
+    mediators: tuple[str, ...] = ()
+    other_descendants: tuple[str, ...] = ()
+    colliders: tuple[str, ...] = ()
+    latent: tuple[str, ...] = ()
+    open_paths: tuple[tuple[str, ...], ...] = ()
+    open_path_text: tuple[str, ...] = ()
+    blocks_backdoor_paths: bool = True
+
+    @property
+    def descendants(self) -> tuple[str, ...]:
+        """Members that descend from the treatment (mediators first)."""
+        return (*self.mediators, *self.other_descendants)
+
+    @property
+    def explanation(self) -> str:
+        """One sentence saying why the set is valid or not."""
+        shown = format_set(self.adjustment)
+        if self.valid:
+            return (
+                f"{shown} blocks every backdoor path from {self.treatment!r} to "
+                f"{self.outcome!r} and contains no descendant of {self.treatment!r}."
+            )
+        reasons = [
+            text.format(format_set(members))
+            for text, members in (
+                ("it contains mediators {}", self.mediators),
+                ("it contains other descendants of the treatment {}", self.other_descendants),
+                ("it contains unmeasured variables {}", self.latent),
+                ("conditioning on {} opens a path through a collider", self.colliders),
+            )
+            if members
+        ]
+        if not self.blocks_backdoor_paths:
+            example = f" (e.g. {self.open_path_text[0]})" if self.open_path_text else ""
+            reasons.append(f"a backdoor path stays open{example}")
+        return f"{shown} is not a valid adjustment set: " + "; ".join(reasons) + "."
+
+
+class InstrumentCheck(BaseModel):
+    """The instrumental-variable conditions for `instrument` (see `check_instrument`)."""
+
+    model_config = _FROZEN
+
+    instrument: str
+    treatment: str
+    outcome: str
+    relevance: Verdict
+    exclusion: Verdict
+    independence: Verdict
+
+    @property
+    def valid(self) -> bool:
+        """True when relevance, exclusion and independence all hold."""
+        return self.relevance.holds and self.exclusion.holds and self.independence.holds
+
+
+class MediatorCheck(BaseModel):
+    """Whether `mediator` lies on a directed path treatment -> ... -> outcome.
+
+    Attributes:
+        on_causal_path: it descends from the treatment and causes the outcome.
+        complete: every directed path from treatment to outcome passes through it.
+    """
+
+    model_config = _FROZEN
+
+    mediator: str
+    treatment: str
+    outcome: str
+    on_causal_path: Verdict
+    complete: Verdict
+
+    @property
+    def valid(self) -> bool:
+        """True for a mediator, complete or partial."""
+        return self.on_causal_path.holds
+
+
+class FrontDoorCheck(BaseModel):
+    """Pearl's front-door criterion for a set of mediators (see `check_front_door`)."""
+
+    model_config = _FROZEN
+
+    treatment: str
+    outcome: str
+    mediators: tuple[str, ...]
+    intercepts: Verdict
+    no_treatment_confounding: Verdict
+    outcome_confounding_blocked: Verdict
+    observed: Verdict
+
+    @property
+    def valid(self) -> bool:
+        """True when all four conditions hold."""
+        conditions = (
+            self.intercepts,
+            self.no_treatment_confounding,
+            self.outcome_confounding_blocked,
+            self.observed,
+        )
+        return all(condition.holds for condition in conditions)
+
+
+class NegativeControlCheck(BaseModel):
+    """Whether `control` can serve as a negative control (see `check_negative_control`).
+
+    Attributes:
+        role: ``outcome`` (a negative-control outcome) or ``exposure``.
+        no_effect: the graph implies no effect the control would wrongly pick up.
+        shares_confounding: an open backdoor path links the control to the treatment
+            (control outcome) or to the outcome (control exposure).
+    """
+
+    model_config = _FROZEN
+
+    control: str
+    role: NegativeControlRole
+    treatment: str
+    outcome: str
+    no_effect: Verdict
+    shares_confounding: Verdict
+
+    @property
+    def valid(self) -> bool:
+        """True when both conditions hold."""
+        return self.no_effect.holds and self.shares_confounding.holds
+
+
+# --------------------------------------------------------------------------- findings
+#: action -> fields an edit with that action must set.
+_REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "add_edge": ("source", "target"),
+    "remove_edge": ("source", "target"),
+    "reverse_edge": ("source", "target"),
+    "add_latent": ("latent_name", "variables"),
+    "set_adjustment": (),
+}
+
+#: action -> how `SuggestedEdit.describe` words it.
+_DESCRIPTIONS: dict[str, str] = {
+    "add_edge": "add edge {source} -> {target}",
+    "remove_edge": "remove edge {source} -> {target}",
+    "reverse_edge": "reverse edge {source} -> {target}",
+    "add_latent": "add unmeasured {latent_name} confounding {variables}",
+    "set_adjustment": "adjust for {variables}",
+}
+
+
+class SuggestedEdit(BaseModel):
+    """A change to a graph (or to the adjustment set) that a finding proposes.
+
+    Attributes:
+        action: what to do.
+        source: the cause of the edge to add, remove or reverse (as it is before the edit).
+        target: the effect of that edge.
+        variables: the new adjustment set (``set_adjustment``) or the variables an added latent
+            confounds (``add_latent``).
+        latent_name: name of the latent variable to add.
+        latent_description: what that latent variable is.
+
+    Example:
+        >>> SuggestedEdit(action="reverse_edge", source="a", target="b").describe()
+        'reverse edge a -> b'
+    """
+
+    model_config = _FROZEN
+
+    action: EditAction
+    source: str | None = None
+    target: str | None = None
+    variables: tuple[str, ...] = ()
+    latent_name: str | None = None
+    latent_description: str = ""
+
+    @model_validator(mode="after")
+    def _check_fields(self) -> SuggestedEdit:
+        missing = [name for name in _REQUIRED_FIELDS[self.action] if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"a {self.action} edit needs {' and '.join(missing)}")
+        if self.source is not None and self.source == self.target:
+            raise ValueError(f"an edge from {self.source!r} to itself is not allowed")
+        return self
+
+    def describe(self) -> str:
+        """One line for humans, e.g. ``add edge a -> b``."""
+        return _DESCRIPTIONS[self.action].format(
+            source=self.source,
+            target=self.target,
+            latent_name=self.latent_name,
+            variables=format_set(self.variables),
+        )
+
+
+class Finding(BaseModel):
+    """One issue (or piece of information) about a graph and its analysis.
+
+    Attributes:
+        kind: what was found. Graph checks use ``cycle``, ``invalid_adjustment``,
+            ``valid_adjustment``, ``descendant_in_adjustment``, ``mediator_in_adjustment``,
+            ``collider_in_adjustment``, ``latent_in_adjustment``, ``minimal_adjustment_set``,
+            ``no_valid_adjustment``, ``latent_blocks_adjustment``, ``front_door``,
+            ``no_causal_path`` and ``outcome_causes_treatment``; model critiques use
+            ``implausible_edge``, ``reversed_edge``, ``missing_edge``, ``missing_confounder``
+            and ``unmeasured_confounder``.
+        source: ``graph`` for exact checks, ``model`` for a language model's judgement.
+        severity: ``info``, ``low``, ``medium`` or ``high``.
+        message: one sentence for humans.
+        rationale: the longer reason (a path, the model's argument).
+        variables: the variables concerned.
+        edit: the change that would address it, if one makes sense.
+        confidence: 0..1, for model findings only.
+    """
+
+    model_config = _FROZEN
+
+    kind: str = Field(min_length=1, max_length=64)
+    source: FindingSource
+    severity: Severity
+    message: str
+    rationale: str = ""
+    variables: tuple[str, ...] = ()
+    edit: SuggestedEdit | None = None
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _graph_findings_are_certain(self) -> Finding:
+        if self.source == "graph" and self.confidence is not None:
+            raise ValueError("graph findings are exact: leave confidence unset")
+        return self
+
+    def __str__(self) -> str:
+        text = f"[{self.severity}] {self.source}/{self.kind}: {self.message}"
+        if self.confidence is not None:
+            text += f" (confidence {self.confidence:.2f})"
+        if self.edit is not None:
+            text += f"\n    suggested: {self.edit.describe()}"
+        return text
+
+
+class Critique(JsonFile):
+    """What the checks (and optionally a model) found about a graph and an analysis plan.
+
+    Attributes:
+        graph: the graph critiqued.
+        treatment: the cause of interest, if given.
+        outcome: the effect of interest, if given.
+        adjustment_set: the analyst's adjustment set, if given.
+        findings: every finding, most serious first.
+        valid_adjustment_sets: minimal valid adjustment sets, smallest first.
+        minimal_adjustment_set: a smallest valid set; None when none exists or none was asked.
+        usage: what model calls cost (None for graph-only critiques).
+
+    Example:
+        >>> from pywhy_llm_assist import CausalGraph, check_graph
+        >>> graph = CausalGraph.from_edges(["a", "t", "y"], [("a", "t"), ("a", "y"), ("t", "y")])
+        >>> critique = check_graph(graph, treatment="t", outcome="y", adjustment_set=[])
+        >>> [finding.kind for finding in critique.graph_findings]
+        ['invalid_adjustment']
+        >>> critique.minimal_adjustment_set
+        ('a',)
+    """
+
+    model_config = _FROZEN
+    json_label: ClassVar[str] = "critique"
+
+    graph: CausalGraph
+    treatment: str | None = None
+    outcome: str | None = None
+    adjustment_set: tuple[str, ...] | None = None
+    findings: tuple[Finding, ...] = ()
+    valid_adjustment_sets: tuple[tuple[str, ...], ...] = ()
+    minimal_adjustment_set: tuple[str, ...] | None = None
+    usage: Usage | None = None
+
+    @model_validator(mode="after")
+    def _names_are_in_graph(self) -> Critique:
+        known = set(self.graph.names)
+        named = [self.treatment, self.outcome, *(self.adjustment_set or ())]
+        unknown = [name for name in named if name is not None and name not in known]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a variable of the critiqued graph")
+        return self
+
+    def _repr_html_(self) -> str:
+        """Inline display in Jupyter: the graph, the adjustment sets and every finding."""
+        from ..review._page import critique_repr_html
+
+        return critique_repr_html(self)
+
+    def to_review_html(self, path: str | Path | None = None, *, title: str | None = None) -> str:
+        """Write the review page of the critiqued graph, with these findings shown."""
+        from ..review._page import to_review_html
+
+        return to_review_html(self.graph, path, critique=self, title=title)
+
+    @property
+    def model_findings(self) -> tuple[Finding, ...]:
+        """Findings from the language model."""
+        return tuple(finding for finding in self.findings if finding.source == "model")
+
+    @property
+    def graph_findings(self) -> tuple[Finding, ...]:
+        """Findings from the exact graph checks."""
+        return tuple(finding for finding in self.findings if finding.source == "graph")
+
+    @property
+    def suggested_edits(self) -> tuple[SuggestedEdit, ...]:
+        """The edits the findings suggest, without repeats, in finding order."""
+        edits = (finding.edit for finding in self.findings if finding.edit is not None)
+        return tuple(dict.fromkeys(edits))
+
+    def apply(
+        self,
+        edits_or_findings: Iterable[SuggestedEdit | Finding] | None = None,
+        *,
+        origin: EditOrigin = "review",
+        reviewer: str | None = None,
+    ) -> CausalGraph:
+        """Return the graph with the given edits applied (None: every suggested edit).
+
+        Findings contribute their edit, with their message as the provenance note. Repeated
+        edits are applied once. ``set_adjustment`` edits do not change the graph.
+
+        Raises:
+            InputError: a finding without an edit, an edit that does not fit the graph, or a
+                result with a cycle.
+        """
+        chosen = self.findings if edits_or_findings is None else tuple(edits_or_findings)
+        steps: dict[SuggestedEdit, tuple[str, str]] = {}
+        for item in chosen:
+            if isinstance(item, SuggestedEdit):
+                steps.setdefault(item, (item.describe(), ""))
+            elif item.edit is not None:
+                note = f"{item.kind}: {item.message}"
+                steps.setdefault(item.edit, (note, item.rationale or item.message))
+            elif edits_or_findings is not None:
+                raise InputError(f"the {item.kind} finding suggests no edit: {item.message}")
+        return _apply(self.graph, steps.items(), origin=origin, reviewer=reviewer)
+
+    def __str__(self) -> str:
+        question = (
+            f" of {self.treatment} -> {self.outcome}" if self.treatment and self.outcome else ""
+        )
+        lines = [
+            f"Critique{question}: {counted(len(self.graph.variables), 'variable')}, "
+            f"{counted(len(self.graph.edges), 'edge')}, {counted(len(self.findings), 'finding')}"
+        ]
+        if self.adjustment_set is not None:
+            lines.append(f"  adjustment set: {format_set(self.adjustment_set)}")
+        ordered = sorted(self.findings, key=lambda finding: SEVERITY_ORDER.index(finding.severity))
+        lines += [f"  {finding}" for finding in ordered]
+        if self.minimal_adjustment_set is not None:
+            lines.append(f"  minimal adjustment set: {format_set(self.minimal_adjustment_set)}")
+        if self.valid_adjustment_sets:
+            shown = "; ".join(format_set(found) for found in self.valid_adjustment_sets)
+            lines.append(f"  valid minimal adjustment sets: {shown}")
+        if self.usage is not None:
+            lines.append(f"  usage: {self.usage.summary()}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- applying edits
+def apply_edits(
+    graph: CausalGraph,
+    edits: Iterable[SuggestedEdit],
+    *,
+    origin: EditOrigin = "review",
+    reviewer: str | None = None,
+) -> CausalGraph:
+    """Return a copy of `graph` with `edits` applied in order.
+
+    New and reversed edges get a `Provenance` with `origin` (``review`` or ``user``);
+    removed and reversed edges are kept in `CausalGraph.dropped` (reason
+    ``rejected_in_review``). ``add_latent`` adds an unmeasured variable with an edge into each
+    of `SuggestedEdit.variables`; ``set_adjustment`` leaves the graph unchanged.
+
+    Raises:
+        InputError: an edit names an unknown variable, adds an edge that exists, removes or
+            reverses one that does not, or the result has a cycle.
+
+    Example:
+        >>> graph = CausalGraph.from_edges(["a", "b"], [("a", "b")])
+        >>> edit = SuggestedEdit(action="reverse_edge", source="a", target="b")
+        >>> apply_edits(graph, [edit]).edge_pairs
+        [('b', 'a')]
+    """
+    steps = [(edit, (edit.describe(), "")) for edit in edits]
+    return _apply(graph, steps, origin=origin, reviewer=reviewer)
+
+
+@dataclass
+class _Draft:
+    """A graph being edited: variables, edges by pair (in order) and dropped edges."""
+
+    variables: list[Variable]
+    edges: dict[tuple[str, str], Edge]
+    dropped: list[DroppedEdge] = field(default_factory=list)
+
+    def require(self, *names: str | None) -> None:
+        known = {variable.name for variable in self.variables}
+        for name in names:
+            if name not in known:
+                raise InputError(f"the edit names {name!r}, which is not a variable of the graph")
+
+    def take(self, edit: SuggestedEdit) -> Edge:
+        pair = (str(edit.source), str(edit.target))
+        if pair not in self.edges:
+            raise InputError(f"cannot {edit.describe()}: the graph has no such edge")
+        return self.edges.pop(pair)
+
+    def put(self, edge: Edge) -> None:
+        if edge.pair in self.edges:
+            raise InputError(f"the edge {edge.source} -> {edge.target} is already in the graph")
+        self.edges[edge.pair] = edge
+
+
+def _add_edge(draft: _Draft, edit: SuggestedEdit, provenance: Provenance, rationale: str) -> None:
+    draft.require(edit.source, edit.target)
+    draft.put(
+        Edge(
+            source=str(edit.source),
+            target=str(edit.target),
+            rationale=rationale,
+            provenance=(provenance,),
+        )
+    )
+
+
+def _remove_edge(
+    draft: _Draft, edit: SuggestedEdit, provenance: Provenance, rationale: str
+) -> None:
+    old = draft.take(edit)
+    draft.dropped.append(
+        DroppedEdge(edge=old, reason="rejected_in_review", detail=provenance.note or "")
+    )
+
+
+def _reverse_edge(
+    draft: _Draft, edit: SuggestedEdit, provenance: Provenance, rationale: str
+) -> None:
+    old = draft.take(edit)
+    draft.put(
+        Edge(
+            source=old.target,
+            target=old.source,
+            rationale=old.rationale or rationale,
+            provenance=(*old.provenance, provenance),
+        )
+    )
+    draft.dropped.append(
+        DroppedEdge(
+            edge=old, reason="rejected_in_review", detail=provenance.note or "", reversed=True
+        )
+    )
+
+
+def _add_latent(draft: _Draft, edit: SuggestedEdit, provenance: Provenance, rationale: str) -> None:
+    draft.require(*edit.variables)
+    try:
+        latent = Variable(
+            name=str(edit.latent_name), description=edit.latent_description, latent=True
+        )
+    except ValidationError as error:
+        raise InputError(f"invalid latent variable: {first_error(error)}") from None
+    if any(variable.name == latent.name for variable in draft.variables):
+        raise InputError(f"cannot add latent {latent.name!r}: a variable of that name exists")
+    draft.variables.append(latent)
+    for target in edit.variables:
+        draft.put(
+            Edge(source=latent.name, target=target, rationale=rationale, provenance=(provenance,))
+        )
+
+
+def _set_adjustment(
+    draft: _Draft, edit: SuggestedEdit, provenance: Provenance, rationale: str
+) -> None:
+    draft.require(*edit.variables)
+
+
+_EDIT_HANDLERS: dict[str, Callable[[_Draft, SuggestedEdit, Provenance, str], None]] = {
+    "add_edge": _add_edge,
+    "remove_edge": _remove_edge,
+    "reverse_edge": _reverse_edge,
+    "add_latent": _add_latent,
+    "set_adjustment": _set_adjustment,
+}
+
+
+def _apply(
+    graph: CausalGraph,
+    steps: Iterable[tuple[SuggestedEdit, tuple[str, str]]],
+    *,
+    origin: EditOrigin,
+    reviewer: str | None,
+) -> CausalGraph:
+    """Apply `(edit, (note, rationale))` steps in order and return the new graph."""
+    draft = _Draft(list(graph.variables), {edge.pair: edge for edge in graph.edges})
+    for edit, (note, rationale) in steps:
+        provenance = Provenance(origin=origin, reviewer=reviewer, note=note)
+        _EDIT_HANDLERS[edit.action](draft, edit, provenance, rationale)
+    kept = [item for item in graph.dropped if item.edge.pair not in draft.edges]
+    result = CausalGraph(
+        variables=tuple(draft.variables),
+        edges=tuple(draft.edges.values()),
+        dropped=(*kept, *draft.dropped),
+        usage=graph.usage,
+        metadata=dict(graph.metadata),
+    )
+    result.require_acyclic()
+    return result

@@ -1,0 +1,4 @@
+"""The expert review page and the decisions it exports.
+
+Imports the graph model and `core`; nothing of the LLM layer.
+"""

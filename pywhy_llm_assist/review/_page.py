@@ -1,0 +1,296 @@
+"""The expert review page (one self-contained HTML file) and the notebook display of graphs.
+
+Every name and every piece of model text is escaped here; the page's own script builds its DOM
+with ``textContent`` only, and a Content-Security-Policy lets no other script run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..core._errors import InputError
+from ..graph._causal_graph import CausalGraph, Edge
+from ..graph._layout import render_svg
+
+_PAGE = "_page.html"
+FORMAT_VERSION = 1
+"""Version of the ``review-decisions.json`` format the page writes and `apply_review` reads."""
+
+
+def _escape(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _json_for_script(data: Mapping[str, Any]) -> str:
+    """JSON that cannot end the ``<script>`` element it sits in (``<``, ``>``, ``&`` escaped)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _asset(name: str) -> str:
+    return resources.files("pywhy_llm_assist.review").joinpath(name).read_text(encoding="utf-8")
+
+
+def _origins(edge: Edge) -> list[str]:
+    return list(dict.fromkeys(item.origin for item in edge.provenance)) or ["user"]
+
+
+def _page_data(graph: CausalGraph, title: str) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "title": title,
+        "fingerprint": graph.fingerprint(),
+        "variables": [
+            {"name": item.name, "description": item.description, "latent": item.latent}
+            for item in graph.variables
+        ],
+        "edges": [
+            {
+                "source": edge.source,
+                "target": edge.target,
+                "confidence": edge.confidence,
+                "votes": edge.votes,
+                "asked": edge.asked,
+                "rationale": edge.rationale,
+                "origins": _origins(edge),
+            }
+            for edge in graph.edges
+        ],
+    }
+
+
+def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An HTML table; cells are given already escaped."""
+    head = "".join(f"<th scope='col'>{_escape(header)}</th>" for header in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return (
+        f"<table><caption class='visually-hidden'>{_escape(caption)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _dropped_section(graph: CausalGraph) -> str:
+    if not graph.dropped:
+        return "<p class='muted'>No proposed edge was dropped.</p>"
+    rows = [
+        [
+            _escape(item.edge.source),
+            _escape(item.edge.target),
+            f"<span class='tag'>{_escape(item.reason)}</span>"
+            + (" <span class='tag'>reversed</span>" if item.reversed else ""),
+            _escape(item.detail or item.edge.rationale),
+        ]
+        for item in graph.dropped
+    ]
+    return _table("Dropped edges", ["Cause", "Effect", "Reason", "Detail"], rows)
+
+
+_SEVERITY_LEVELS = {"critical": "high", "high": "high", "error": "high", "medium": "medium"}
+_SEVERITY_LEVELS |= {"warning": "medium", "moderate": "medium"}
+_SEVERITY_STYLES = {
+    "high": "background:#fee2e2;color:#991b1b",
+    "medium": "background:#fef3c7;color:#92400e",
+    "low": "background:#e0f2fe;color:#075985",
+}
+
+
+def _findings_rows(critique: Any, *, inline: bool = False) -> list[list[str]]:
+    """Rows for a critique's findings (duck-typed: ``.findings`` with ``kind``, ``message``...)."""
+    rows = []
+    for finding in getattr(critique, "findings", ()) or ():
+        severity = str(getattr(finding, "severity", "") or "")
+        level = _SEVERITY_LEVELS.get(severity.lower(), "low")
+        badge = (
+            f"style='{_SEVERITY_STYLES[level]};padding:0 6px;border-radius:4px'"
+            if inline
+            else f"class='severity severity-{level}'"
+        )
+        muted = "style='color:#475569'" if inline else "class='muted'"
+        names = ", ".join(str(name) for name in getattr(finding, "variables", ()) or ())
+        rows.append(
+            [
+                f"<span {badge}>{_escape(severity or 'note')}</span>",
+                _escape(getattr(finding, "kind", "")),
+                _escape(getattr(finding, "source", "")),
+                f"<strong>{_escape(getattr(finding, 'message', ''))}</strong>"
+                f"<div {muted}>{_escape(getattr(finding, 'rationale', '') or '')}</div>",
+                _escape(names),
+            ]
+        )
+    return rows
+
+
+def _findings_table(critique: Any) -> str:
+    rows = _findings_rows(critique)
+    if not rows:
+        return "<p class='muted'>The critique found nothing to report.</p>"
+    headers = ["Severity", "Kind", "From", "Finding", "Variables"]
+    return _table("Critique findings", headers, rows)
+
+
+def _variables_section(graph: CausalGraph) -> str:
+    rows = [
+        [
+            _escape(item.name),
+            _escape(item.description),
+            "latent" if item.latent else "measured",
+        ]
+        for item in graph.variables
+    ]
+    return _table("Variables", ["Name", "Description", "Kind"], rows)
+
+
+def to_review_html(
+    graph: CausalGraph,
+    path: str | Path | None = None,
+    *,
+    critique: Any = None,
+    title: str | None = None,
+) -> str:
+    """Return (and write, when `path` is given) the expert review page for `graph`.
+
+    The page is one HTML file with its styles and script inline and no network access at all,
+    so it opens from ``file://`` anywhere. It shows the graph, a table of edges with their
+    rationale, confidence and votes (each with Accept / Reject / Reverse buttons and a comment
+    box), the dropped edges, the critique's findings when `critique` is given, a form to add an
+    edge, and an "Export decisions" button that downloads ``review-decisions.json`` for
+    `apply_review`.
+
+    Example:
+        >>> graph = CausalGraph.from_edges(["rain", "wet"], [("rain", "wet")])
+        >>> page = to_review_html(graph)
+        >>> page.startswith("<!DOCTYPE html>")
+        True
+    """
+    title = title or "Causal graph review"
+    script = _asset("_page.js")
+    script_hash = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+    critique_section = ""
+    if critique is not None:
+        critique_section = (
+            "<section id='critique'><h2>Critique findings</h2>"
+            f"{_findings_table(critique)}</section>"
+        )
+    replacements = {
+        "@@TITLE@@": _escape(title),
+        "@@SCRIPT_HASH@@": script_hash,
+        "@@STYLE@@": _asset("_page.css"),
+        "@@SUMMARY@@": _escape(
+            f"{len(graph.variables)} variables · {len(graph.edges)} edges · "
+            f"{len(graph.dropped)} dropped · fingerprint {graph.fingerprint()}"
+        ),
+        "@@SVG@@": render_svg(graph, standalone=False),
+        "@@DROPPED@@": _dropped_section(graph),
+        "@@CRITIQUE@@": critique_section,
+        "@@VARIABLES@@": _variables_section(graph),
+        "@@DATA@@": _json_for_script(_page_data(graph, title)),
+        "@@SCRIPT@@": script,
+    }
+    # One pass: text put in for one marker is never searched for another.
+    page = re.sub(r"@@[A-Z_]+@@", lambda found: replacements[found.group(0)], _asset(_PAGE))
+    if path is not None:
+        try:
+            Path(path).write_text(page, encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"cannot write the review page to {str(path)!r}: {error}") from None
+    return page
+
+
+# --------------------------------------------------------------------------- Jupyter display
+
+_INLINE_TABLE = "border-collapse:collapse;font-size:12px;margin-top:6px"
+_INLINE_CELL = "border-bottom:1px solid #e2e8f0;padding:3px 8px;text-align:left;vertical-align:top"
+
+
+def _inline_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th style='{_INLINE_CELL}'>{_escape(header)}</th>" for header in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td style='{_INLINE_CELL}'>{cell}</td>" for cell in row) + "</tr>"
+        for row in rows
+    )
+    return (
+        f"<table style='{_INLINE_TABLE}'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
+
+
+def graph_repr_html(graph: CausalGraph) -> str:
+    """Return the HTML a notebook shows for a `CausalGraph`: the picture and its edge table.
+
+    Example:
+        >>> graph = CausalGraph.from_edges(["rain", "wet"], [("rain", "wet")])
+        >>> "<svg" in graph_repr_html(graph)
+        True
+    """
+    rows = [
+        [
+            _escape(edge.source),
+            _escape(edge.target),
+            f"{edge.confidence:.2f}",
+            f"{edge.votes}/{edge.asked}",
+            _escape(", ".join(_origins(edge))),
+            _escape(edge.rationale),
+        ]
+        for edge in graph.edges
+    ]
+    table = _inline_table(["Cause", "Effect", "Confidence", "Votes", "Origin", "Rationale"], rows)
+    dropped = ""
+    if graph.dropped:
+        dropped_rows = [
+            [
+                _escape(item.edge.source),
+                _escape(item.edge.target),
+                _escape(item.reason + (" (reversed)" if item.reversed else "")),
+                _escape(item.detail),
+            ]
+            for item in graph.dropped
+        ]
+        dropped = (
+            f"<details><summary>{len(graph.dropped)} dropped edges</summary>"
+            f"{_inline_table(['Cause', 'Effect', 'Reason', 'Detail'], dropped_rows)}</details>"
+        )
+    summary = _escape(
+        f"CausalGraph: {len(graph.variables)} variables, {len(graph.edges)} edges"
+        + (f", {len(graph.latent)} latent" if graph.latent else "")
+    )
+    return (
+        "<div class='pywhy-llm-assist-graph' style='font-family:system-ui,sans-serif'>"
+        f"<div style='font-weight:600;margin-bottom:4px'>{summary}</div>"
+        f"<div style='overflow:auto;max-height:720px'>{render_svg(graph, standalone=False)}</div>"
+        f"<details><summary>{len(graph.edges)} edges</summary>{table}</details>{dropped}</div>"
+    )
+
+
+def critique_repr_html(critique: Any) -> str:
+    """Return the HTML a notebook shows for a `Critique`: one row per finding.
+
+    Example:
+        >>> class Empty:
+        ...     findings = ()
+        >>> "no findings" in critique_repr_html(Empty())
+        True
+    """
+    rows = _findings_rows(critique, inline=True)
+    count = len(rows)
+    heading = _escape(f"Critique: {count} finding{'s' if count != 1 else ''}")
+    if not rows:
+        return f"<div style='font-family:system-ui,sans-serif'>{heading}: no findings</div>"
+    table = _inline_table(["Severity", "Kind", "From", "Finding", "Variables"], rows)
+    return (
+        "<div class='pywhy-llm-assist-critique' style='font-family:system-ui,sans-serif'>"
+        f"<div style='font-weight:600'>{heading}</div>{table}</div>"
+    )
