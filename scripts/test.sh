@@ -14,6 +14,10 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 cd "$root"
+# Lint, format and strict types first: a failure here fails the run, as in CI.
+python -m ruff check --quiet .
+python -m ruff format --check --quiet .
+python -m mypy --no-error-summary
 # Every optional part must run here: a test skipped for a missing dependency is a failure.
 export PYWHY_LLM_ASSIST_REQUIRE_ALL=1
 python -m pytest "$@"
