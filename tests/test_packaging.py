@@ -48,6 +48,21 @@ def test_wheel_ships_prompts_and_typing_marker(wheel: Path) -> None:
     assert not any(name.endswith(".gguf") for name in names)
 
 
+def test_wheel_ships_every_data_file_of_every_layer(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    package = ROOT / "pywhy_llm_assist"
+    data_files = {
+        path.relative_to(ROOT).as_posix()
+        for path in package.rglob("*")
+        if path.is_file() and path.suffix not in {".py", ".pyc"} and "__pycache__" not in path.parts
+    }
+    assert {
+        "pywhy_llm_assist/review/_page.js",
+        "pywhy_llm_assist/cli/demo/variables.yaml",
+    } <= data_files
+    assert data_files - names == set()
+
+
 SCRIPT = textwrap.dedent(
     """
     import json, pywhy_llm_assist
