@@ -11,11 +11,14 @@ A second, smaller part sends content faults (invalid JSON, an unknown variable n
 choices): they must end in a re-ask (or a retry) and the same graph, or in a typed error,
 never in an edge naming a variable that does not exist.
 
-The ground truth is read from ``../shared/benchmarks/child.json`` (beside the repository); it
-is never copied into the project.
+The ground truth is the CHILD graph packaged with the library
+(``pywhy_llm_assist/evaluate/benchmark_graphs/child.json``: the published structure, our own
+descriptions), or ``child.json`` in the folder given with ``--benchmarks`` or
+``$PYWHY_LLM_ASSIST_BENCHMARKS``.
 
 Usage:
-    python benchmarks/fault_campaign.py [--seed 7] [--output benchmarks/results/fault_campaign.txt]
+    python benchmarks/fault_campaign.py [--seeds 1 2 3] [--benchmarks FOLDER]
+        [--output benchmarks/results/fault_campaign.txt]
 
 ``tests/llm/test_fault_campaign.py`` runs the same functions and asserts on their results.
 """
@@ -34,9 +37,9 @@ from pathlib import Path
 from typing import Any
 
 from pywhy_llm_assist import Assistant, CausalGraph, ModelError, QueriesFailedError, RetryPolicy
+from pywhy_llm_assist.evaluate._graphs import benchmark_folder
 from pywhy_llm_assist.testing import FakeOpenAIServer, FaultPlan, RecordedRequest
 
-BENCHMARK_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
 TARGET_MARKER = "Target variable (JSON):"
 FAKE_KEY = "sk-fake-campaign-0123456789abcdef"
 MODEL = "fake-model"
@@ -75,9 +78,13 @@ DEFAULT_CONTENT_SEEDS: tuple[int, ...] = (1, 2, 3)
 
 
 # --------------------------------------------------------------------------- ground truth
-def load_benchmark(name: str = "child", folder: Path = BENCHMARK_FOLDER) -> dict[str, Any]:
-    """The benchmark graph `name` (variables, context, edges) from the shared folder."""
-    path = folder / f"{name}.json"
+def load_benchmark(name: str = "child", folder: Path | None = None) -> dict[str, Any]:
+    """The benchmark file `name` (variables, context, edges) as JSON, from `folder`.
+
+    `folder` defaults to `benchmark_folder()`: ``$PYWHY_LLM_ASSIST_BENCHMARKS`` if set, else
+    the graphs packaged with the library.
+    """
+    path = (folder or benchmark_folder()) / f"{name}.json"
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
 
@@ -436,9 +443,10 @@ def run_campaign(
     seeds: Sequence[int] = DEFAULT_SEEDS,
     content_seeds: Sequence[int] = DEFAULT_CONTENT_SEEDS,
     workdir: Path | None = None,
+    folder: Path | None = None,
 ) -> CampaignResult:
     """The fault-free run, then one transport-fault and one content-fault run per seed."""
-    benchmark = load_benchmark("child")
+    benchmark = load_benchmark("child", folder)
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(workdir or scratch)
@@ -467,11 +475,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(DEFAULT_SEEDS))
     parser.add_argument("--content-seeds", type=int, nargs="+", default=list(DEFAULT_CONTENT_SEEDS))
     parser.add_argument("--output", type=Path, help="also write the report to this file")
+    parser.add_argument(
+        "--benchmarks", type=Path, help="a folder holding child.json (default: the packaged graphs)"
+    )
     options = parser.parse_args(argv)
-    if not (BENCHMARK_FOLDER / "child.json").is_file():
-        print(f"no benchmark graphs at {BENCHMARK_FOLDER}", file=sys.stderr)
+    folder = options.benchmarks or benchmark_folder()
+    if not (folder / "child.json").is_file():
+        print(f"no child.json in {folder}", file=sys.stderr)
         return 2
-    result = run_campaign(options.seeds, options.content_seeds)
+    result = run_campaign(options.seeds, options.content_seeds, folder=folder)
     text = result.report()
     print(text, end="")
     print(f"wall time {result.seconds:.1f} s")

@@ -15,7 +15,10 @@ A benchmark file is one JSON object:
 ```
 
 Any folder of such files can be benchmarked. `benchmark_folder` says where named graphs are
-looked up; the package ships a few of its own in ``benchmark_graphs/``.
+looked up; the package ships its own in ``benchmark_graphs/`` (each network's structure as
+published, cited in ``source`` and ``license``; descriptions and contexts written for this
+project). Nothing outside the installed package is read unless a path or
+``$PYWHY_LLM_ASSIST_BENCHMARKS`` names it.
 """
 
 from __future__ import annotations
@@ -36,9 +39,6 @@ from ..graph._causal_graph import CausalGraph
 BENCHMARKS_VARIABLE = "PYWHY_LLM_ASSIST_BENCHMARKS"
 PACKAGED_FOLDER = Path(__file__).resolve().parent / "benchmark_graphs"
 """The benchmark graphs shipped inside the package."""
-_CHECKOUT_ROOT = Path(__file__).resolve().parent.parent.parent
-SHARED_FOLDER = _CHECKOUT_ROOT.parent / "shared" / "benchmarks"
-"""The project's shared benchmark folder, used when running from a source checkout."""
 
 
 class BenchmarkVariable(BaseModel):
@@ -104,9 +104,8 @@ GraphsLike: TypeAlias = "str | Path | BenchmarkGraph | Sequence[str | Path | Ben
 def benchmark_folder() -> Path:
     """Where named benchmark graphs are looked up.
 
-    ``$PYWHY_LLM_ASSIST_BENCHMARKS`` if set; else, when running from a source checkout, the
-    project's shared folder ``../shared/benchmarks`` next to the checkout if it exists; else
-    the graphs packaged in ``pywhy_llm_assist/evaluate/benchmark_graphs``.
+    ``$PYWHY_LLM_ASSIST_BENCHMARKS`` if set, else the graphs packaged in
+    ``pywhy_llm_assist/evaluate/benchmark_graphs`` (never a folder beside a source checkout).
 
     Example:
         >>> benchmark_folder().is_dir()
@@ -115,8 +114,6 @@ def benchmark_folder() -> Path:
     explicit = os.environ.get(BENCHMARKS_VARIABLE)
     if explicit:
         return Path(explicit).expanduser()
-    if (_CHECKOUT_ROOT / "pyproject.toml").is_file() and SHARED_FOLDER.is_dir():
-        return SHARED_FOLDER
     return PACKAGED_FOLDER
 
 

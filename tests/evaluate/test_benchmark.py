@@ -14,7 +14,6 @@ from pywhy_llm_assist.evaluate._benchmark import BenchmarkReport, run_benchmark
 from pywhy_llm_assist.evaluate._graphs import (
     BENCHMARKS_VARIABLE,
     PACKAGED_FOLDER,
-    SHARED_FOLDER,
     benchmark_folder,
     list_benchmarks,
     load_benchmark,
@@ -29,10 +28,17 @@ from pywhy_llm_assist.evaluate._table import format_table
 from pywhy_llm_assist.testing import ScriptedModel
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGED = ("asia", "cancer", "earthquake", "sachs")
-needs_shared = pytest.mark.skipif(
-    not SHARED_FOLDER.is_dir(), reason="the shared benchmark folder is not next to this checkout"
-)
+PACKAGED = ("asia", "cancer", "earthquake", "sachs", "survey", "shrier_platt_2008", "child")
+PUBLISHED_SIZES = {
+    "cancer": (5, 4),
+    "earthquake": (5, 4),
+    "survey": (6, 6),
+    "asia": (8, 8),
+    "sachs": (11, 17),
+    "shrier_platt_2008": (13, 19),
+    "child": (20, 25),
+}
+"""Nodes and arcs of each network as its publication gives them."""
 
 
 # ------------------------------------------------------------------ graph files
@@ -49,30 +55,27 @@ def test_packaged_graphs_load_and_cite_their_source() -> None:
         assert all(variable.description for variable in benchmark.graph.variables)
 
 
-@needs_shared
 @pytest.mark.parametrize("name", PACKAGED)
-def test_packaged_graphs_have_the_published_structure_in_our_own_words(name: str) -> None:
-    ours = json.loads((PACKAGED_FOLDER / f"{name}.json").read_text(encoding="utf-8"))
-    shared = json.loads((SHARED_FOLDER / f"{name}.json").read_text(encoding="utf-8"))
-    # Same network: names (and their order, which keeps benchmark numbers identical) and edges.
-    assert [item["name"] for item in ours["variables"]] == [
-        item["name"] for item in shared["variables"]
-    ]
-    assert sorted(map(tuple, ours["edges"])) == sorted(map(tuple, shared["edges"]))
-    # Different words: no description or context sentence is copied.
-    shared_texts = {item["description"].casefold() for item in shared["variables"]}
-    shared_texts.add(shared["context"].casefold())
-    for item in ours["variables"]:
-        assert item["description"].casefold() not in shared_texts, item["name"]
-    assert ours["context"].casefold() not in shared_texts
+def test_packaged_graphs_have_the_published_size_and_their_own_words(name: str) -> None:
+    benchmark = load_benchmark(name)
+    assert (len(benchmark.graph.names), len(benchmark.graph.edges)) == PUBLISHED_SIZES[name]
+    assert benchmark.context
+    for variable in benchmark.graph.variables:
+        assert variable.description and variable.description != variable.name
+
+
+def test_the_packaged_folder_is_every_graph_the_numbers_use() -> None:
+    committed = (ROOT / "benchmarks" / "results" / "quality.txt").read_text(encoding="utf-8")
+    assert committed.splitlines()[0] == "graphs: " + ", ".join(
+        item.name for item in load_benchmarks(PACKAGED_FOLDER)
+    )
 
 
 def test_benchmark_folder_choice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(BENCHMARKS_VARIABLE, str(tmp_path))
     assert benchmark_folder() == tmp_path
     monkeypatch.delenv(BENCHMARKS_VARIABLE)
-    expected = SHARED_FOLDER if SHARED_FOLDER.is_dir() else PACKAGED_FOLDER
-    assert benchmark_folder() == expected
+    assert benchmark_folder() == PACKAGED_FOLDER  # never a folder beside the checkout
 
 
 def test_names_fall_back_to_the_packaged_graphs(
@@ -350,13 +353,12 @@ def test_quality_numbers_still_come_out() -> None:
         assert any(line.startswith(without_wall_time) for line in lines), f"{hint}: {row}"
 
 
-@needs_shared
 def test_the_command_table_still_comes_out() -> None:
-    """The default table for two shared graphs matches the committed one (wall time aside)."""
+    """The default table for two packaged graphs matches the committed one (wall time aside)."""
     quality = _quality_script()
     committed = (ROOT / "benchmarks" / "results" / "quality.txt").read_text(encoding="utf-8")
     committed_cells = [line.split()[:-1] for line in committed.splitlines()]
-    graphs = [load_benchmark(SHARED_FOLDER / f"{name}.json") for name in ("cancer", "asia")]
+    graphs = [load_benchmark(PACKAGED_FOLDER / f"{name}.json") for name in ("cancer", "asia")]
     table = quality.command_table(graphs)
     assert table[1] == f"$ {quality.COMMAND}"
     for line in table[2].splitlines()[2:]:

@@ -11,7 +11,6 @@ import pytest
 from pywhy_llm_assist import Assistant, CausalGraph, ChatRequest, InputError, Query
 from pywhy_llm_assist.evaluate._graphs import (
     PACKAGED_FOLDER,
-    SHARED_FOLDER,
     load_benchmark,
     rename_variables,
     synthetic_benchmark,
@@ -23,10 +22,7 @@ STRATEGIES = ("per_node", "whole", "pairwise")
 
 
 def _graph_files() -> list[Path]:
-    files = sorted(PACKAGED_FOLDER.glob("*.json"))
-    if SHARED_FOLDER.is_dir():
-        files += sorted(SHARED_FOLDER.glob("*.json"))
-    return files
+    return sorted(PACKAGED_FOLDER.glob("*.json"))
 
 
 def _assistant(expert: SimulatedExpert, **options: object) -> Assistant:
@@ -48,10 +44,8 @@ def test_zero_error_recovers_every_benchmark_graph_with_every_strategy(path: Pat
         assert not graph.dropped
 
 
-def test_shared_graphs_are_tested_when_present() -> None:
-    if not SHARED_FOLDER.is_dir():
-        pytest.skip("the shared benchmark folder is not next to this checkout")
-    assert len(list(SHARED_FOLDER.glob("*.json"))) >= 7
+def test_every_packaged_graph_is_tested() -> None:
+    assert len(_graph_files()) >= 7
 
 
 @pytest.mark.parametrize("error", [0.2, 0.4])

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pywhy_llm_assist.core._errors import InputError
+from pywhy_llm_assist.evaluate._graphs import load_benchmark
 from pywhy_llm_assist.graph._causal_graph import CausalGraph, Edge
 from pywhy_llm_assist.identify._checks import check_graph
 from pywhy_llm_assist.identify._findings import Critique, SuggestedEdit
 
-BENCHMARKS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
-
 
 def benchmark(name: str) -> CausalGraph:
-    """Build a CausalGraph from a benchmark in the shared folder beside the repo, or skip."""
-    path = BENCHMARKS / f"{name}.json"
-    if not path.is_file():
-        pytest.skip(f"benchmark {path} is absent (the shared folder is not beside the repo)")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    variables = {variable["name"]: variable["description"] for variable in data["variables"]}
-    return CausalGraph.from_edges(variables, [tuple(edge) for edge in data["edges"]])
+    """A benchmark graph packaged with the library (``evaluate/benchmark_graphs``)."""
+    return load_benchmark(name).graph
 
 
 def kinds(critique: Critique) -> list[str]:

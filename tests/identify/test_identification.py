@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import networkx as nx
 import pytest
 
 from pywhy_llm_assist.core._errors import InputError
+from pywhy_llm_assist.evaluate._graphs import load_benchmark
 from pywhy_llm_assist.graph._causal_graph import CausalGraph
 from pywhy_llm_assist.identify._identification import (
     EXHAUSTIVE_CANDIDATE_LIMIT,
@@ -27,23 +24,13 @@ from pywhy_llm_assist.identify._role_checks import (
     front_door_sets,
 )
 
-BENCHMARKS = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"
-
-
-def load_benchmark(name: str) -> dict[str, Any]:
-    """Read a benchmark from the shared folder beside the repository, or skip."""
-    path = BENCHMARKS / f"{name}.json"
-    if not path.is_file():
-        pytest.skip(f"benchmark {path} is absent (the shared folder is not beside the repo)")
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
 
 def benchmark_graph(name: str) -> nx.DiGraph[str]:
-    data = load_benchmark(name)
+    """A packaged benchmark graph as a plain networkx graph (names only)."""
     graph: nx.DiGraph[str] = nx.DiGraph()
-    graph.add_nodes_from(variable["name"] for variable in data["variables"])
-    graph.add_edges_from((source, target) for source, target in data["edges"])
+    truth = load_benchmark(name).graph
+    graph.add_nodes_from(truth.names)
+    graph.add_edges_from(truth.edge_pairs)
     return graph
 
 

@@ -2,10 +2,10 @@
 
 The campaign itself lives in ``benchmarks/fault_campaign.py`` (one source for the numbers the
 benchmark prints and the ones asserted here). The model's answers come from the published
-CHILD graph in ``../shared/benchmarks`` (skipped when that folder is absent). The targeted
-tests below inject one kind of fault into the questions about chosen variables, so each
-failure mode is checked on its own: retried, re-asked, or a typed error; never a crash and
-never an edge naming a variable that does not exist.
+CHILD graph packaged with the library. The targeted tests below inject one kind of fault into
+the questions about chosen variables, so each failure mode is checked on its own: retried,
+re-asked, or a typed error; never a crash and never an edge naming a variable that does not
+exist.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _campaign import BENCHMARKS, load_campaign, needs_child_graph
+from _campaign import BENCHMARKS, load_campaign
 
 from pywhy_llm_assist import (
     CausalGraph,
@@ -33,9 +33,6 @@ from pywhy_llm_assist import (
     RetryPolicy,
 )
 from pywhy_llm_assist.testing import FakeOpenAIServer, FaultKind, FaultPlan
-
-pytestmark = needs_child_graph
-
 
 campaign = load_campaign()
 FAST_POLICY = RetryPolicy(

@@ -1,8 +1,8 @@
 """Resume: a run that fails or is interrupted keeps every finished answer; a rerun pays only
 for what is missing (counted at the loopback server).
 
-The model answers from the published CHILD graph (``../shared/benchmarks``; skipped when
-absent), through ``benchmarks/fault_campaign.py``'s responder.
+The model answers from the published CHILD graph (packaged with the library), through
+``benchmarks/fault_campaign.py``'s responder.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _campaign import BENCHMARKS, load_campaign, needs_child_graph
+from _campaign import BENCHMARKS, load_campaign
 
 from pywhy_llm_assist import (
     Assistant,
@@ -28,9 +28,6 @@ from pywhy_llm_assist import (
     RetryPolicy,
 )
 from pywhy_llm_assist.testing import FakeOpenAIServer
-
-pytestmark = needs_child_graph
-
 
 campaign = load_campaign()
 POLICY = RetryPolicy(max_attempts=3, initial_wait=0.01, max_wait=0.02, jitter=0.0)
