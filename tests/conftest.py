@@ -8,6 +8,9 @@ Every test runs with:
 - ``PYWHY_LLM_ASSIST_CACHE_DIR`` pointing at a fresh temporary folder;
 - no ``OPENAI_API_KEY``, ``OPENAI_BASE_URL`` or ``PYWHY_LLM_ASSIST_CACHE_MODE`` from the shell;
 - the structured-output ladder's memory of servers forgotten.
+
+With ``PYWHY_LLM_ASSIST_REQUIRE_ALL=1`` (set by `scripts/test.sh`) a skipped test is a
+failure (`_require_all`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _require_all import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
 
 from pywhy_llm_assist.llm import _engine
 
