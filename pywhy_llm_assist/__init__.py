@@ -49,11 +49,27 @@ if TYPE_CHECKING:
     from .llm._prompts import PromptLibrary
     from .llm._query import Query
     from .llm._retry import RetryPolicy
-    from .review._decisions import ReviewDecision, ReviewDecisions, apply_review
+    from .review._agreement import ReviewAgreement
+    from .review._decisions import (
+        AddedLatent,
+        ReviewDecision,
+        ReviewDecisions,
+        SuggestionOrigin,
+        apply_review,
+    )
+    from .review._merge import (
+        MERGE_RULES,
+        ConsensusEdge,
+        ReviewConsensus,
+        ReviewerVote,
+        merge_reviews,
+    )
+    from .review._second_round import to_second_round_html
 
 __version__ = "0.1.0"
 
 _SOURCES: dict[str, str] = {
+    "AddedLatent": ".review._decisions",
     "Answer": ".llm._engine",
     "Assistant": ".assistant._assistant",
     "AssistantError": ".core._errors",
@@ -68,6 +84,7 @@ _SOURCES: dict[str, str] = {
     "ChatBackend": ".llm._backends",
     "ChatRequest": ".llm._backends",
     "Condition": ".identify._suggestions",
+    "ConsensusEdge": ".review._merge",
     "Critique": ".identify._findings",
     "DroppedEdge": ".graph._causal_graph",
     "Edge": ".graph._causal_graph",
@@ -80,6 +97,7 @@ _SOURCES: dict[str, str] = {
     "LanguageModel": ".llm._engine",
     "LocalModelUnavailableError": ".core._errors",
     "LocalServer": ".llm._local",
+    "MERGE_RULES": ".review._merge",
     "ModelError": ".core._errors",
     "NetworkBlockedError": ".core._errors",
     "OpenAIBackend": ".llm._backends",
@@ -95,11 +113,15 @@ _SOURCES: dict[str, str] = {
     "ResponseCache": ".llm._cache",
     "RetriesExhaustedError": ".core._errors",
     "RetryPolicy": ".llm._retry",
+    "ReviewAgreement": ".review._agreement",
+    "ReviewConsensus": ".review._merge",
     "ReviewDecision": ".review._decisions",
     "ReviewDecisions": ".review._decisions",
     "ReviewError": ".core._errors",
+    "ReviewerVote": ".review._merge",
     "SimulatedExpert": ".evaluate._simulated_expert",
     "SuggestedEdit": ".identify._findings",
+    "SuggestionOrigin": ".review._decisions",
     "Suggestions": ".identify._suggestions",
     "Usage": ".core._usage",
     "Variable": ".core._variables",
@@ -111,9 +133,11 @@ _SOURCES: dict[str, str] = {
     "compare_graphs": ".evaluate._metrics",
     "format_table": ".evaluate._table",
     "load_benchmark": ".evaluate._graphs",
+    "merge_reviews": ".review._merge",
     "rename_variables": ".evaluate._graphs",
     "run_benchmark": ".evaluate._benchmark",
     "suggest_graph": ".assistant._convenience",
+    "to_second_round_html": ".review._second_round",
 }
 """Where each public name lives (a private module of this package)."""
 
@@ -133,6 +157,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AddedLatent",
     "Answer",
     "Assistant",
     "AssistantError",
@@ -147,6 +172,7 @@ __all__ = [
     "ChatBackend",
     "ChatRequest",
     "Condition",
+    "ConsensusEdge",
     "Critique",
     "DroppedEdge",
     "Edge",
@@ -159,6 +185,7 @@ __all__ = [
     "LanguageModel",
     "LocalModelUnavailableError",
     "LocalServer",
+    "MERGE_RULES",
     "ModelError",
     "NetworkBlockedError",
     "OpenAIBackend",
@@ -174,11 +201,15 @@ __all__ = [
     "ResponseCache",
     "RetriesExhaustedError",
     "RetryPolicy",
+    "ReviewAgreement",
+    "ReviewConsensus",
     "ReviewDecision",
     "ReviewDecisions",
     "ReviewError",
+    "ReviewerVote",
     "SimulatedExpert",
     "SuggestedEdit",
+    "SuggestionOrigin",
     "Suggestions",
     "Usage",
     "Variable",
@@ -191,7 +222,9 @@ __all__ = [
     "compare_graphs",
     "format_table",
     "load_benchmark",
+    "merge_reviews",
     "rename_variables",
     "run_benchmark",
     "suggest_graph",
+    "to_second_round_html",
 ]

@@ -44,6 +44,7 @@ from ._commands import (
     setting,
 )
 from ._inputs import GRAPH_READERS
+from ._merge_command import configure_merge_reviews, run_merge_reviews
 from ._tools import run_benchmark_command, run_cache, run_demo
 
 EXIT_OK = 0
@@ -423,6 +424,14 @@ COMMANDS: dict[str, Command] = {
         f"{PROGRAM} apply-review graph.json review-decisions.json --out reviewed.json",
         run_apply_review,
         _configure_apply_review,
+        after=("graph_output",),
+    ),
+    "merge-reviews": Command(
+        "merge several reviewers' decisions: consensus graph, agreement, disputed edges",
+        f"{PROGRAM} merge-reviews graph.json ada.json ben.json chen.json --out consensus.json \\\n"
+        "      --report consensus-report.json --second-round round2/",
+        run_merge_reviews,
+        configure_merge_reviews,
         after=("graph_output",),
     ),
     "cache": Command(

@@ -474,7 +474,7 @@ def render_svg(
             f'<g class="pla-node{" pla-latent" if variable.latent else ""}'
             f'{" pla-accent" if accent else ""}" data-node="{number}" '
             f'data-x="{box.x:.1f}" data-y="{box.y:.1f}" data-width="{box.width:.1f}" '
-            f'data-height="{box.height:.1f}">',
+            f'data-height="{box.height:.1f}" data-layer="{box.layer}">',
             f"<title>{_escape(tooltip)}</title>",
             f'<rect x="{left:.1f}" y="{top:.1f}" width="{box.width:.1f}" '
             f'height="{box.height:.1f}" rx="7" ry="7" fill="{fill}" stroke="{stroke}" '

@@ -19,11 +19,42 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..core._errors import InputError, ReviewError
 from ..core._json_file import first_error
+from ..core._variables import Variable
 from ..graph._causal_graph import CausalGraph, DroppedEdge, Edge, Provenance
 from ._page import FORMAT_VERSION, critique_repr_html, graph_repr_html, to_review_html
 
 ReviewAction = Literal["accept", "reject", "reverse", "add"]
 DECISIONS_FILE_NAME = "review-decisions.json"
+#: Versions of the decisions file this version reads: 1 (no origins, no latent variables), 2.
+READABLE_FORMAT_VERSIONS = (1, FORMAT_VERSION)
+
+
+class SuggestionOrigin(BaseModel):
+    """Where a decision came from when the reviewer applied a finding's suggestion in one click.
+
+    Attributes:
+        finding_kind: the finding's kind (``reversed_edge``, ``missing_edge``, ...).
+        finding_source: who found it: ``model``, ``graph`` (an exact check) or ``data``.
+        message: the finding's message, as the reviewer saw it.
+        edit: the suggested edit in words (``reverse edge a -> b``).
+
+    Example:
+        >>> SuggestionOrigin(finding_kind="reversed_edge", finding_source="model",
+        ...                  message="b causes a", edit="reverse edge a -> b").describe()
+        'suggested by a model finding (reversed_edge): b causes a'
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    finding_kind: str = Field(min_length=1, max_length=64)
+    finding_source: str = Field(min_length=1, max_length=32)
+    message: str = Field(default="", max_length=4000)
+    edit: str = Field(default="", max_length=400)
+
+    def describe(self) -> str:
+        """One line for provenance notes and summaries."""
+        text = f"suggested by a {self.finding_source} finding ({self.finding_kind})"
+        return f"{text}: {self.message}" if self.message else text
 
 
 class ReviewDecision(BaseModel):
@@ -43,6 +74,25 @@ class ReviewDecision(BaseModel):
     target: str = Field(min_length=1, max_length=200)
     action: ReviewAction
     comment: str = Field(default="", max_length=4000)
+    origin: SuggestionOrigin | None = None
+    """Set when the reviewer applied a finding's suggestion; None for their own decision."""
+
+
+class AddedLatent(BaseModel):
+    """An unmeasured variable a reviewer added (applying a suggested latent confounder).
+
+    The edges out of it are ``add`` decisions naming it as their source.
+
+    Example:
+        >>> AddedLatent(name="genotype", description="inherited risk").name
+        'genotype'
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    origin: SuggestionOrigin | None = None
 
 
 class ReviewDecisions(BaseModel):
@@ -62,6 +112,7 @@ class ReviewDecisions(BaseModel):
     timestamp: str
     graph_fingerprint: str = Field(min_length=1, max_length=128)
     decisions: tuple[ReviewDecision, ...] = ()
+    latent_variables: tuple[AddedLatent, ...] = ()
     format_version: int = FORMAT_VERSION
 
     @field_validator("reviewer")
@@ -83,9 +134,10 @@ class ReviewDecisions(BaseModel):
     @field_validator("format_version")
     @classmethod
     def _version_is_known(cls, value: int) -> int:
-        if value != FORMAT_VERSION:
+        if value not in READABLE_FORMAT_VERSIONS:
+            readable = " and ".join(str(version) for version in READABLE_FORMAT_VERSIONS)
             raise ValueError(
-                f"format version {value} is not supported (this version reads {FORMAT_VERSION})"
+                f"format version {value} is not supported (this version reads {readable})"
             )
         return value
 
@@ -187,6 +239,7 @@ def apply_review(
         )
     by_pair = _check_decisions(graph, loaded)
     reviewer = loaded.reviewer
+    variables = (*graph.variables, *_latent_variables(loaded))
     edges: list[Edge] = []
     dropped: list[DroppedEdge] = list(graph.dropped)
     counts = dict.fromkeys(_COUNTED.values(), 0)
@@ -194,7 +247,7 @@ def apply_review(
         decision = by_pair.get(edge.pair)
         action = decision.action if decision is not None else f"unreviewed_{unreviewed}"
         counts[_COUNTED[action]] += 1
-        kept, removed = _ACTIONS[action](edge, reviewer, decision.comment if decision else "")
+        kept, removed = _ACTIONS[action](edge, reviewer, _note(decision))
         edges += kept
         dropped += removed
     for decision in loaded.decisions:
@@ -207,8 +260,9 @@ def apply_review(
                     confidence=1.0,
                     votes=0,
                     asked=0,
-                    rationale=decision.comment or f"added in review by {reviewer}",
-                    provenance=(_stamp(reviewer, decision.comment),),
+                    rationale=decision.comment
+                    or _with_comment(f"added in review by {reviewer}", _origin_text(decision)),
+                    provenance=(_stamp(reviewer, _note(decision)),),
                 )
             )
     _require_acyclic([edge.pair for edge in edges])
@@ -220,9 +274,11 @@ def apply_review(
         "unreviewed_policy": unreviewed,
         **counts,
     }
+    if loaded.latent_variables:
+        metadata["review"]["latent_added"] = [item.name for item in loaded.latent_variables]
     try:
         return CausalGraph(
-            variables=graph.variables,
+            variables=variables,
             edges=tuple(edges),
             dropped=tuple(dropped),
             usage=graph.usage,
@@ -234,6 +290,28 @@ def apply_review(
 
 def _with_comment(text: str, comment: str) -> str:
     return f"{text}: {comment}" if comment else text
+
+
+def _origin_text(decision: ReviewDecision) -> str:
+    return decision.origin.describe() if decision.origin is not None else ""
+
+
+def _note(decision: ReviewDecision | None) -> str:
+    """The provenance note of a decision: the comment, and the suggestion it applied."""
+    if decision is None:
+        return ""
+    parts = [part for part in (decision.comment, _origin_text(decision)) if part]
+    return "; ".join(parts)
+
+
+def _latent_variables(decisions: ReviewDecisions) -> tuple[Variable, ...]:
+    try:
+        return tuple(
+            Variable(name=item.name, description=item.description, latent=True)
+            for item in decisions.latent_variables
+        )
+    except ValidationError as error:
+        raise ReviewError(f"invalid added latent variable: {first_error(error)}") from None
 
 
 def _stamp(reviewer: str, comment: str) -> Provenance:
@@ -300,6 +378,13 @@ def _check_decisions(
     graph: CausalGraph, decisions: ReviewDecisions
 ) -> dict[tuple[str, str], ReviewDecision]:
     known = set(graph.names)
+    for item in decisions.latent_variables:
+        if item.name in known:
+            raise ReviewError(
+                f"the added latent variable {item.name!r} has the name of a variable the graph "
+                "already has (or is added twice)"
+            )
+        known.add(item.name)
     existing = set(graph.edge_pairs)
     by_pair: dict[tuple[str, str], ReviewDecision] = {}
     added: set[tuple[str, str]] = set()
@@ -351,9 +436,12 @@ def _require_acyclic(pairs: Sequence[tuple[str, str]]) -> None:
 __all__ = [
     "DECISIONS_FILE_NAME",
     "FORMAT_VERSION",
+    "READABLE_FORMAT_VERSIONS",
+    "AddedLatent",
     "ReviewAction",
     "ReviewDecision",
     "ReviewDecisions",
+    "SuggestionOrigin",
     "apply_review",
     "critique_repr_html",
     "graph_repr_html",

@@ -18,11 +18,14 @@ from typing import Any
 
 from ..core._errors import InputError
 from ..graph._causal_graph import CausalGraph, Edge
-from ..graph._layout import render_svg
+from ..graph._layout import Layout, layered_layout, render_svg
+from ..graph._routing import Geometry, geometry
+from ._page_findings import critique_section, findings_data, variables_section
 
 _PAGE = "_page.html"
-FORMAT_VERSION = 1
-"""Version of the ``review-decisions.json`` format the page writes and `apply_review` reads."""
+FORMAT_VERSION = 2
+"""Version of the ``review-decisions.json`` format the page writes (2 adds decision origins
+and added latent variables; `apply_review` still reads version 1)."""
 
 
 def _escape(text: object) -> str:
@@ -134,26 +137,6 @@ def _findings_rows(critique: Any, *, inline: bool = False) -> list[list[str]]:
     return rows
 
 
-def _findings_table(critique: Any) -> str:
-    rows = _findings_rows(critique)
-    if not rows:
-        return "<p class='muted'>The critique found nothing to report.</p>"
-    headers = ["Severity", "Kind", "From", "Finding", "Variables"]
-    return _table("Critique findings", headers, rows)
-
-
-def _variables_section(graph: CausalGraph) -> str:
-    rows = [
-        [
-            _escape(item.name),
-            _escape(item.description),
-            "latent" if item.latent else "measured",
-        ]
-        for item in graph.variables
-    ]
-    return _table("Variables", ["Name", "Description", "Kind"], rows)
-
-
 def to_review_html(
     graph: CausalGraph,
     path: str | Path | None = None,
@@ -176,15 +159,44 @@ def to_review_html(
         >>> page.startswith("<!DOCTYPE html>")
         True
     """
+    return render_review_page(graph, path, critique=critique, title=title)
+
+
+#: The page's script, in order; one strict-mode function wraps them, so they share one scope.
+_SCRIPTS = ("_page_view.js", "_page_findings.js", "_page.js")
+
+
+def page_script() -> str:
+    """The page's whole script (its hash goes into the Content-Security-Policy)."""
+    body = "\n".join(_asset(name) for name in _SCRIPTS)
+    return f'(function () {{\n"use strict";\n{body}\n}}());\n'
+
+
+def render_review_page(
+    graph: CausalGraph,
+    path: str | Path | None = None,
+    *,
+    critique: Any = None,
+    title: str | None = None,
+    second_round: Mapping[str, Any] | None = None,
+) -> str:
+    """Write the review page; `second_round` (from `to_second_round_html`) limits it to the
+    disputed edges and shows the first round's votes."""
     title = title or "Causal graph review"
-    script = _asset("_page.js")
+    script = page_script()
     script_hash = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
-    critique_section = ""
+    layout = layered_layout(graph)
+    shape = geometry(layout)
+    data = _page_data(graph, title)
+    critique_section_html = ""
     if critique is not None:
-        critique_section = (
-            "<section id='critique'><h2>Critique findings</h2>"
-            f"{_findings_table(critique)}</section>"
-        )
+        findings = findings_data(critique, graph, shape)
+        data["findings"] = findings
+        critique_section_html = critique_section(findings)
+    data["geometry"] = shape.to_data()
+    data["bounds"] = _bounds(layout, shape)
+    if second_round is not None:
+        data["round"] = dict(second_round)
     replacements = {
         "@@TITLE@@": _escape(title),
         "@@SCRIPT_HASH@@": script_hash,
@@ -195,9 +207,9 @@ def to_review_html(
         ),
         "@@SVG@@": render_svg(graph, standalone=False),
         "@@DROPPED@@": _dropped_section(graph),
-        "@@CRITIQUE@@": critique_section,
-        "@@VARIABLES@@": _variables_section(graph),
-        "@@DATA@@": _json_for_script(_page_data(graph, title)),
+        "@@CRITIQUE@@": critique_section_html,
+        "@@VARIABLES@@": variables_section(graph),
+        "@@DATA@@": _json_for_script(data),
         "@@SCRIPT@@": script,
     }
     # One pass: text put in for one marker is never searched for another.
@@ -208,6 +220,21 @@ def to_review_html(
         except OSError as error:
             raise InputError(f"cannot write the review page to {str(path)!r}: {error}") from None
     return page
+
+
+def _bounds(layout: Layout, shape: Geometry) -> dict[str, float]:
+    """The drawing's extent, including boxes placed for suggested latent variables."""
+    boxes = list(shape.boxes.values())
+    top = min([0.0, *(box.y - box.height / 2 - 24.0 for box in boxes)])
+    left = min([0.0, *(box.x - box.width / 2 - 24.0 for box in boxes)])
+    right = max([layout.width, *(box.x + box.width / 2 + 24.0 for box in boxes)])
+    bottom = max([layout.height, *(box.y + box.height / 2 + 24.0 for box in boxes)])
+    return {
+        "x": round(left, 1),
+        "y": round(top, 1),
+        "width": round(right - left, 1),
+        "height": round(bottom - top, 1),
+    }
 
 
 # --------------------------------------------------------------------------- Jupyter display

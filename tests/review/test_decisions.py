@@ -22,6 +22,7 @@ from pywhy_llm_assist.review._decisions import (
     graph_repr_html,
     to_review_html,
 )
+from pywhy_llm_assist.review._page import page_script
 
 MODEL = Provenance(origin="model", model="test-model")
 PAYLOADS = (
@@ -260,7 +261,7 @@ def test_a_good_file_round_trips(tmp_path: Path) -> None:
             json.dumps({k: v for k, v in GOOD.items() if k != "graph_fingerprint"}),
             "graph_fingerprint",
         ),
-        (json.dumps({**GOOD, "format_version": 2}), "format version 2"),
+        (json.dumps({**GOOD, "format_version": 3}), "format version 3"),
         (json.dumps({**GOOD, "extra": 1}), "extra"),
         (
             json.dumps({**GOOD, "decisions": [{"source": "a", "target": "b", "action": "delete"}]}),
@@ -327,8 +328,13 @@ def test_the_content_security_policy_allows_only_the_page_script(graph: CausalGr
 def test_the_script_never_parses_data_as_html() -> None:
     from importlib import resources
 
-    script = resources.files("pywhy_llm_assist.review").joinpath("_page.js").read_text("utf-8")
+    folder = resources.files("pywhy_llm_assist.review")
+    names = ("_page.js", "_page_view.js", "_page_findings.js")
+    script = "".join(folder.joinpath(name).read_text("utf-8") for name in names)
+    assert all(folder.joinpath(name).read_text("utf-8") in page_script() for name in names)
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in script
+    for sink in ("new Function", 'setTimeout("', "DOMParser", "createContextualFragment"):
         assert sink not in script
 
 
