@@ -429,3 +429,64 @@ def test_notebook_html_is_escaped() -> None:
     assert "<script" not in rendered and "<img" not in rendered
     assert "Critique: 1 finding" in rendered
     assert "no findings" in critique_repr_html(SimpleNamespace(findings=[]))
+
+
+# --------------------------------------------------------------------------- format 2
+def test_a_version_1_file_still_applies(graph: CausalGraph, tmp_path: Path) -> None:
+    old = {
+        "reviewer": "Ada",
+        "timestamp": "2025-03-01T09:30:00Z",
+        "graph_fingerprint": graph.fingerprint(),
+        "decisions": [
+            {"source": "asbestos", "target": "smoking", "action": "reject", "comment": ""}
+        ],
+        "format_version": 1,
+    }
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    reviewed = apply_review(graph, path)
+    assert not reviewed.has_edge("asbestos", "smoking")
+
+
+def test_an_applied_suggestion_and_an_added_latent_are_recorded(graph: CausalGraph) -> None:
+    from pywhy_llm_assist import AddedLatent, SuggestionOrigin
+
+    origin = SuggestionOrigin(
+        finding_kind="unmeasured_confounder", finding_source="data",
+        message="smoking and cancer share a hidden cause", edit="add unmeasured genotype",
+    )  # fmt: skip
+    reversal = SuggestionOrigin(finding_kind="reversed_edge", finding_source="model",
+                                message="age comes first")  # fmt: skip
+    decisions = ReviewDecisions(
+        reviewer="Ada",
+        timestamp="2026-11-30T10:00:00Z",
+        graph_fingerprint=graph.fingerprint(),
+        decisions=(
+            ReviewDecision(source="cancer", target="age", action="reverse", origin=reversal),
+            ReviewDecision(source="genotype", target="smoking", action="add", origin=origin),
+            ReviewDecision(source="genotype", target="cancer", action="add", origin=origin),
+        ),
+        latent_variables=(AddedLatent(name="genotype", description="inherited", origin=origin),),
+    )
+    assert ReviewDecisions.from_json(decisions.model_dump_json()) == decisions
+    reviewed = apply_review(graph, decisions)
+    assert reviewed.variable("genotype").latent
+    assert reviewed.has_edge("genotype", "smoking") and reviewed.has_edge("genotype", "cancer")
+    note = reviewed.edge("genotype", "cancer").provenance[0].note
+    assert (
+        note == "suggested by a data finding (unmeasured_confounder): smoking and cancer share a "
+        "hidden cause"
+    )
+    assert "reversed_edge" in str(reviewed.edge("age", "cancer").provenance[-1].note)
+    assert reviewed.metadata["review"]["latent_added"] == ["genotype"]
+
+
+def test_an_added_latent_may_not_take_an_existing_name(graph: CausalGraph) -> None:
+    from pywhy_llm_assist import AddedLatent
+
+    decisions = ReviewDecisions(
+        reviewer="Ada", timestamp="2026-11-30T10:00:00Z", graph_fingerprint=graph.fingerprint(),
+        latent_variables=(AddedLatent(name="tar"),),
+    )  # fmt: skip
+    with pytest.raises(ReviewError, match="'tar' has the name of a variable"):
+        apply_review(graph, decisions)
