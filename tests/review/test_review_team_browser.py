@@ -36,8 +36,15 @@ from pywhy_llm_assist.review._page import to_review_html
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGUMENTS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+ARGUMENTS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" if os.environ.get("UPDATE_SCREENSHOTS") == "1" else ROOT / "test-artifacts"
 LAPTOP = {"width": 1366, "height": 768}
@@ -132,7 +139,7 @@ def shot(page: Page, name: str) -> None:
 def test_fit_zoom_and_pan_show_forty_variables_at_once(
     opened: Any, forty: tuple[CausalGraph, Path], size: dict[str, int]
 ) -> None:
-    graph, path = forty
+    _, path = forty
     page = opened(path, size)
     figure, header = rect(page, "#figure"), rect(page, "#topbar")
     # On load the whole graph is fitted into a figure that fits on the screen below the header.
@@ -264,7 +271,8 @@ def findings_graph() -> tuple[CausalGraph, Any]:
     findings = [
         finding("reversed_edge", "model", "high", "body mass affects fitness, not the reverse",
                 ("cardio_score", "body_mass_index"),
-                SuggestedEdit(action="reverse_edge", source="cardio_score", target="body_mass_index")),
+                SuggestedEdit(action="reverse_edge", source="cardio_score",
+                              target="body_mass_index")),
         finding("implausible_edge", "model", "medium", "smoking does not set income",
                 ("smoking", "income"),
                 SuggestedEdit(action="remove_edge", source="smoking", target="income")),
@@ -282,7 +290,8 @@ def findings_graph() -> tuple[CausalGraph, Any]:
                 ("smoking", "age", "income")),
         finding("minimal_adjustment_set", "graph", "info",
                 "adjusting for {age, income} blocks every backdoor path",
-                ("age", "income"), SuggestedEdit(action="set_adjustment", variables=("age", "income")),
+                ("age", "income"),
+                SuggestedEdit(action="set_adjustment", variables=("age", "income")),
                 rationale="1 minimal valid adjustment set(s) found."),
     ]  # fmt: skip
     critique = critique_for(
@@ -369,7 +378,8 @@ def test_findings_sit_on_their_rows_and_apply_in_one_click(opened: Any, tmp_path
 
 CROSSED_BOXES = """() => {
   const boxes = Array.from(document.querySelectorAll('#figure g.pla-node')).map(g => ({
-    name: g.dataset.name || g.querySelector('title').textContent.split('\\n')[0].replace(' (latent)', ''),
+    name: g.dataset.name ||
+      g.querySelector('title').textContent.split('\\n')[0].replace(' (latent)', ''),
     rect: g.querySelector('rect')}));
   const crossed = [];
   document.querySelectorAll('#figure g.pla-added').forEach(g => {
