@@ -147,11 +147,14 @@ def to_review_html(
     """Return (and write, when `path` is given) the expert review page for `graph`.
 
     The page is one HTML file with its styles and script inline and no network access at all,
-    so it opens from ``file://`` anywhere. It shows the graph, a table of edges with their
+    so it opens from ``file://`` anywhere. It shows the graph (fitted to the screen, with zoom
+    and pan; clicking a variable highlights and lists its edges), a table of edges with their
     rationale, confidence and votes (each with Accept / Reject / Reverse buttons and a comment
-    box), the dropped edges, the critique's findings when `critique` is given, a form to add an
-    edge, and an "Export decisions" button that downloads ``review-decisions.json`` for
-    `apply_review`.
+    box), the dropped edges, a form to add an edge, and an "Export decisions" button that
+    downloads ``review-decisions.json`` for `apply_review` (or, from several reviewers, for
+    `merge_reviews`). With a `critique`, each finding sits on the row of the edge or variable it
+    concerns with a one-click "Apply" of its suggestion, and the critique section lists the
+    findings and every adjustment set.
 
     Example:
         >>> graph = CausalGraph.from_edges(["rain", "wet"], [("rain", "wet")])
