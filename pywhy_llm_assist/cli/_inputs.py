@@ -30,6 +30,7 @@ import yaml
 
 from .. import CausalGraph
 from ..core._errors import InputError
+from ..core._files import read_text_file
 from ..core._variables import Variables
 
 VARIABLE_CSV_COLUMNS = ("name", "description", "unit", "type")
@@ -61,37 +62,39 @@ class VariablesInput:
 
 # --------------------------------------------------------------------------- files
 def read_text(path: str | Path, what: str) -> str:
-    """Return the text of `path`; a missing or unreadable file is an `InputError`."""
-    location = Path(path).expanduser()
-    if not location.exists():
-        raise InputError(f"{what} {str(path)!r} does not exist")
-    if location.is_dir():
-        raise InputError(f"{what} {str(path)!r} is a folder, not a file")
-    try:
-        return location.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError(f"{what} {str(path)!r} is not UTF-8 text") from None
-    except OSError as error:
-        raise InputError(f"cannot read {what} {str(path)!r}: {error.strerror or error}") from None
+    """Return the text of `path`, read once; every problem is an `InputError` of one line.
+
+    Only regular files up to 32 MiB are read, plus standard input named as ``-``
+    or ``/dev/stdin`` (and ``/dev/fd/N``, as ``<(...)`` makes): a FIFO or a device such as
+    ``/dev/zero`` is refused before reading, so it can neither hang nor fill the memory.
+    """
+    return read_text_file(path, what)
 
 
-def _first_duplicate_key(node: Any) -> tuple[str, int] | None:
-    """The first mapping key repeated in a composed YAML node tree, with its line number."""
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(getattr(key_node, "value", ""))
-            if isinstance(key_node, yaml.ScalarNode) and key in seen:
-                return key, key_node.start_mark.line + 1
-            seen.add(key)
-            found = _first_duplicate_key(value_node)
-            if found is not None:
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            found = _first_duplicate_key(item)
-            if found is not None:
-                return found
+def _first_duplicate_key(root: Any) -> tuple[str, int] | None:
+    """The first mapping key repeated in a composed YAML node graph, with its line number.
+
+    Aliases make the node graph a DAG that can be exponentially larger as a tree (the
+    "billion laughs" document); each node is visited once, so the walk is linear in the size
+    of the document.
+    """
+    visited: set[int] = set()
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if node is None or id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, _ in node.value:
+                key = str(getattr(key_node, "value", ""))
+                if isinstance(key_node, yaml.ScalarNode) and key in seen:
+                    return key, key_node.start_mark.line + 1
+                seen.add(key)
+            pending.extend(value for _, value in reversed(node.value))
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(reversed(node.value))
     return None
 
 
@@ -290,7 +293,7 @@ def graph_format_for(path: str | Path, explicit: str | None = None) -> str:
         ) from None
 
 
-GRAPH_READERS: dict[str, Callable[[Path], CausalGraph]] = {
+GRAPH_READERS: dict[str, Callable[[str], CausalGraph]] = {
     "json": CausalGraph.from_json,
     "dot": CausalGraph.from_dot,
     "gml": CausalGraph.from_gml,
@@ -311,11 +314,11 @@ def read_graph(path: str | Path, graph_format: str | None = None) -> CausalGraph
         raise InputError(
             f"unknown graph format {chosen!r}: choose one of {', '.join(GRAPH_READERS)}"
         )
-    text = read_text(path, "graph file")
+    text = read_text(path, "graph file")  # read once: a pipe or /dev/stdin has no second read
     if not text.strip():
         raise InputError(f"graph file {str(path)!r} is empty")
     try:
-        return reader(Path(path).expanduser())
+        return reader(text)
     except InputError as error:
         raise InputError(f"graph file {str(path)!r}: {error}") from None
 

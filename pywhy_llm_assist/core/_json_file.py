@@ -8,6 +8,7 @@ from typing import ClassVar, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ._errors import InputError
+from ._files import read_text_file
 
 ModelT = TypeVar("ModelT", bound="JsonFile")
 
@@ -47,9 +48,9 @@ def read_text_or_path(source: str | Path, error_type: type[InputError] = InputEr
         isinstance(source, str) and "\n" not in source and len(source) < 4096 and _is_file(source)
     ):
         try:
-            return Path(source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise error_type(f"cannot read {source}: {error}") from None
+            return read_text_file(source, "file")  # regular files only, bounded, read once
+        except InputError as error:
+            raise error_type(str(error)) from None
     return str(source)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ class Usage(BaseModel):
         completion_tokens: tokens received, as the server counted them.
         retries: requests repeated after a retryable failure.
         reasks: follow-up requests made because a reply failed validation.
+        unknown_usage: calls whose server reported no usable token counts (text, infinity,
+            negative or absurd numbers); their tokens are missing from the totals.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -32,6 +35,7 @@ class Usage(BaseModel):
     completion_tokens: int = 0
     retries: int = 0
     reasks: int = 0
+    unknown_usage: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -53,7 +57,54 @@ class Usage(BaseModel):
             text += f", {counted(self.retries, 'retry', 'retries')}"
         if self.reasks:
             text += f", {counted(self.reasks, 're-ask')}"
+        if self.unknown_usage:
+            text += f", {counted(self.unknown_usage, 'call')} without token counts"
         return text
+
+
+MAX_TOKEN_COUNT = 10**12
+"""More tokens than any request can have: a larger count from a server is junk, not usage."""
+
+
+def token_count(value: object) -> int | None:
+    """A token count a server reported, or None when it is not a usable count.
+
+    Usable: a whole number (an int, or a float with no fraction) from 0 to `MAX_TOKEN_COUNT`.
+    Text (``"n/a"``), booleans, infinity, NaN, negative and absurd numbers are unknown.
+
+    Example:
+        >>> token_count(12), token_count(12.0), token_count("n/a"), token_count(-5)
+        (12, 12, None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return None
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= MAX_TOKEN_COUNT:
+        return value
+    return None
+
+
+def usage_counts(usage: object) -> tuple[int, int] | None:
+    """(prompt, completion) tokens of a chat completion's ``usage`` block, None if unusable.
+
+    A missing block or missing counts are 0 (some servers send none); a block whose counts
+    are present but not usable numbers is unknown.
+    """
+    if usage is None:
+        return 0, 0
+    if not isinstance(usage, dict):
+        return None
+    counts = []
+    for name in ("prompt_tokens", "completion_tokens"):
+        raw = usage.get(name)
+        count = 0 if raw is None else token_count(raw)
+        if count is None:
+            return None
+        counts.append(count)
+    return counts[0], counts[1]
 
 
 class Budget(BaseModel):

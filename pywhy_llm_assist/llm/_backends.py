@@ -6,6 +6,7 @@ import asyncio
 import functools
 import ipaddress
 import json
+import math
 import os
 import ssl
 from collections.abc import AsyncIterator
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 
 BLOCK_VARIABLE = "PYWHY_LLM_ASSIST_BLOCK_REMOTE"
 CHAT_COMPLETIONS_PATH = "/chat/completions"
+URL_SCHEMES = ("http", "https")
+PLACEHOLDER_KEYS = frozenset({"not-needed", "local"})
+"""Keys this library makes up for servers that ignore them: not secrets, never redacted."""
 
 
 @dataclass(frozen=True)
@@ -93,16 +97,59 @@ def remote_calls_blocked() -> bool:
 
 
 def is_loopback_url(url: str | None) -> bool:
-    """True for http(s) URLs whose host is localhost or a loopback address."""
+    """True for http(s) URLs whose host is localhost or a loopback address.
+
+    Loopback means ``localhost`` (and names under it), 127.0.0.0/8 and ``::1``.
+
+    Example:
+        >>> is_loopback_url("http://127.0.0.2:8080/v1"), is_loopback_url("https://api.openai.com")
+        (True, False)
+    """
     if not url:
         return False
-    host = urlparse(str(url)).hostname or ""
-    if host == "localhost":
+    try:
+        host = (urlparse(str(url)).hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_base_url(url: str) -> str:
+    """Return `url` if it can name an OpenAI-compatible server, else raise `InputError`.
+
+    An ``http``/``https`` URL with a host and, if given, a port from 1 to 65535: a typo is
+    refused at once instead of being retried as a connection error.
+    """
+    shown = url if len(url) <= 200 else url[:200] + "..."
+    try:
+        parsed = urlparse(url.strip())
+        port = parsed.port
+    except ValueError as error:
+        raise InputError(f"base URL {shown!r} is not a valid URL: {error}") from None
+    if parsed.scheme.lower() not in URL_SCHEMES:
+        raise InputError(
+            f"base URL {shown!r} must start with http:// or https:// "
+            "(e.g. http://localhost:11434/v1 for Ollama)"
+        )
+    if not parsed.hostname:
+        raise InputError(f"base URL {shown!r} names no host (e.g. http://localhost:8000/v1)")
+    if port == 0:
+        raise InputError(f"base URL {shown!r}: port 0 is not a server port")
+    return url
+
+
+def check_timeout(timeout: float) -> float:
+    """Return `timeout` if it is a finite number of seconds above 0, else raise `InputError`."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise InputError(f"timeout must be a number of seconds, not {type(timeout).__name__}")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise InputError(f"timeout must be a finite number of seconds above 0, not {timeout}")
+    return float(timeout)
 
 
 class OpenAIBackend:
@@ -115,7 +162,13 @@ class OpenAIBackend:
         base_url: server URL when no client is given (default: ``$OPENAI_BASE_URL`` or OpenAI).
         api_key: key when no client is given (default: ``$OPENAI_API_KEY``; local servers
             need none).
-        timeout: seconds before one request is abandoned (and retried).
+        timeout: deadline in seconds for one attempt, from sending the request to the last
+            byte of the reply (a server that drips its reply byte by byte is cut off on time);
+            the attempt is then retried under the retry policy.
+
+    Requests to a loopback server (the embedded model, Ollama, vLLM on this machine) never go
+    through a proxy: ``$HTTP_PROXY``/``$HTTPS_PROXY`` would otherwise receive every prompt.
+    Remote servers honour the proxy environment as usual.
     """
 
     def __init__(
@@ -129,7 +182,9 @@ class OpenAIBackend:
         self._client = client.with_options(max_retries=0) if client is not None else None
         self._base_url = base_url
         self._api_key = api_key
-        self._timeout = timeout
+        self._timeout = check_timeout(timeout)
+        if self._client is None:
+            check_base_url(self.base_url)
 
     @property
     def base_url(self) -> str:
@@ -142,7 +197,15 @@ class OpenAIBackend:
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be written anywhere (the API key)."""
         key = self._client.api_key if self._client is not None else self._resolved_key()
-        return (key,) if isinstance(key, str) and key else ()
+        return (key,) if isinstance(key, str) and key and key not in PLACEHOLDER_KEYS else ()
+
+    @property
+    def attempt_deadline(self) -> float | None:
+        """Seconds one attempt may take, reply included (None: the caller's client decides)."""
+        if self._client is None:
+            return self._timeout
+        timeout = self._client.timeout
+        return float(timeout) if isinstance(timeout, int | float) and timeout > 0 else None
 
     def _resolved_key(self) -> str:
         key = self._api_key or os.environ.get("OPENAI_API_KEY")
@@ -183,12 +246,18 @@ class OpenAIBackend:
                 "no API key: set $OPENAI_API_KEY, pass api_key=..., or use a local server "
                 "(base_url='http://localhost:...') or Assistant.local()"
             )
+        # A loopback server is reached directly, never through $HTTP_PROXY/$HTTPS_PROXY: the
+        # prompts of the embedded model must not leave the machine (trust_env=False ignores
+        # the proxy variables; TLS still uses the shared context, which read $SSL_CERT_FILE).
+        direct = is_loopback_url(self.base_url)
         client = openai.AsyncOpenAI(
             base_url=self.base_url,
             api_key=key,
             max_retries=0,
             timeout=self._timeout,
-            http_client=openai.DefaultAsyncHttpxClient(verify=_shared_ssl_context()),
+            http_client=openai.DefaultAsyncHttpxClient(
+                verify=_shared_ssl_context(), trust_env=not direct
+            ),
         )
         return client, True
 
@@ -219,11 +288,19 @@ class _OpenAISession:
         client = await self._connected()
         response: httpx2.Response
         if isinstance(client, openai.AsyncOpenAI):
-            response = await client.post(CHAT_COMPLETIONS_PATH, body=body, cast_to=httpx2.Response)
+            sending = client.post(CHAT_COMPLETIONS_PATH, body=body, cast_to=httpx2.Response)
         else:
-            response = await asyncio.to_thread(
+            sending = asyncio.to_thread(
                 client.post, CHAT_COMPLETIONS_PATH, body=body, cast_to=httpx2.Response
             )
+        # httpx's timeout bounds each read, not the whole reply: a server that sends one byte
+        # every few seconds never trips it. This deadline covers the attempt end to end.
+        deadline = self._backend.attempt_deadline
+        try:
+            response = await asyncio.wait_for(sending, deadline)
+        except asyncio.TimeoutError:
+            url = f"{str(client.base_url).rstrip('/')}{CHAT_COMPLETIONS_PATH}"
+            raise openai.APITimeoutError(request=httpx2.Request("POST", url)) from None
         try:
             data = json.loads(response.text)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import ExitStack, asynccontextmanager
@@ -28,19 +27,26 @@ from ..core._errors import (
     ReplayMissError,
     RequestRejectedError,
 )
-from ..core._usage import Budget, Usage, UsageMeter
+from ..core._usage import Budget, Usage, UsageMeter, usage_counts
 from ._backends import ChatBackend, ChatRequest, ChatSession
-from ._cache import (
-    MODE_RULES,
-    CacheMode,
-    CorruptEntryError,
-    ResponseCache,
-    cache_key,
-    now_iso,
-    redact,
+from ._cache import MODE_RULES, CacheMode, ResponseCache, now_iso, request_key
+from ._ladder import LADDER as LADDER  # re-exported: tests and callers forget it by this name
+from ._limits import (
+    ATTEMPT_CHARACTERS,
+    DEFAULT_MAX_PROMPT_TOKENS,
+    ERROR_CHARACTERS,
+    REASK_ECHO_CHARACTERS,
+    PromptTooLargeError,
+    bounded_response,
+    cut_text,
+    estimate_tokens,
+    prompt_characters,
+    reply_character_limit,
 )
 from ._prompts import PromptLibrary
 from ._query import Query
+from ._recording import CacheWriteFailure, Recorder, known_usage
+from ._redaction import redact, scrub_exception
 from ._reply_schema import ReplyParseError, strict_json_schema, validate_reply
 from ._retry import RetryPolicy, TransientResponseError, call_with_retries, error_code
 
@@ -55,35 +61,12 @@ SCHEMA_INSTRUCTION = (
 )
 FAILURES_LISTED = 10
 """How many failed queries a `QueriesFailedError` message names (all are in `failures`)."""
+NAMES_LISTED = 10
+"""How many variable names a replay-miss message names."""
 REASK_INSTRUCTION = (
     "Your previous reply was rejected: {error}\n"
     "Reply again with one JSON object that follows the schema exactly."
 )
-
-
-class _Ladder:
-    """Remembers, per (base_url, model), the best output mode the server accepted."""
-
-    def __init__(self) -> None:
-        self._steps: dict[tuple[str, str], int] = {}
-        self._lock = threading.Lock()
-
-    def current(self, server: tuple[str, str]) -> int:
-        with self._lock:
-            return self._steps.get(server, 0)
-
-    def step_down(self, server: tuple[str, str], below: int) -> int:
-        with self._lock:
-            step = max(self._steps.get(server, 0), below + 1)
-            self._steps[server] = step
-            return step
-
-    def forget(self) -> None:
-        with self._lock:
-            self._steps.clear()
-
-
-LADDER = _Ladder()
 
 
 @dataclass(frozen=True)
@@ -164,6 +147,8 @@ class LanguageModel:
         retry: the retry policy.
         concurrency: most requests in flight at once.
         budget: limits per run.
+        max_prompt_tokens: largest prompt (estimated tokens) sent in one request; a larger
+            one is refused with `PromptTooLargeError` before it is sent.
     """
 
     def __init__(
@@ -180,6 +165,7 @@ class LanguageModel:
         retry: RetryPolicy | None = None,
         concurrency: int = 8,
         budget: Budget | None = None,
+        max_prompt_tokens: int = DEFAULT_MAX_PROMPT_TOKENS,
     ) -> None:
         if concurrency < 1:
             raise InputError(f"concurrency must be at least 1, not {concurrency}")
@@ -196,9 +182,16 @@ class LanguageModel:
         self.retry = retry or RetryPolicy()
         self.concurrency = concurrency
         self.budget = budget
+        self.max_prompt_tokens = max_prompt_tokens
         self.meter = UsageMeter()
         self._server = (str(getattr(backend, "base_url", type(backend).__name__)), model)
         self._secrets: tuple[str, ...] = tuple(getattr(backend, "secrets", ()))
+        self._recorder = Recorder(cache, self._secrets)
+
+    @property
+    def cache_failures(self) -> tuple[CacheWriteFailure, ...]:
+        """Answers that could not be stored in the cache (each run still used them)."""
+        return tuple(self._recorder.failures)
 
     # ------------------------------------------------------------------ runs
     @asynccontextmanager
@@ -275,22 +268,34 @@ class LanguageModel:
         messages = list(rendered.messages)
         attempts: list[Attempt] = []
         keys: list[str] = []
+        limit = reply_character_limit(query.max_tokens)
         for round_index in range(self.max_reasks + 1):
             exchange, mode = await self._complete(query, messages, schema, rendered.version, run)
             keys.append(exchange.key)
+            content = exchange.content or ""
             try:
+                if len(content) > limit:
+                    raise ReplyParseError(
+                        f"the reply has {len(content):,} characters, more than a valid reply "
+                        f"can have ({limit:,}); answer with one short JSON object"
+                    )
                 reply = validate_reply(
                     query.reply_model, exchange.content, query.names, lenient=mode != "json_schema"
                 )
             except ReplyParseError as error:
-                attempts.append(Attempt(content=exchange.content or "", error=str(error)))
-                logger.info("%s: reply rejected (%s)", query.describe(), error)
+                problem = cut_text(str(error), ERROR_CHARACTERS)
+                attempts.append(
+                    Attempt(content=cut_text(content, ATTEMPT_CHARACTERS), error=problem)
+                )
+                logger.info("%s: reply rejected (%s)", query.describe(), problem)
                 if round_index < self.max_reasks:
                     run.count(reasks=1)
+                # Only the start of a long reply goes back: echoing a huge reply in full would
+                # make every re-ask larger than the last.
                 messages = [
                     *messages,
-                    {"role": "assistant", "content": exchange.content or ""},
-                    {"role": "user", "content": REASK_INSTRUCTION.format(error=error)},
+                    {"role": "assistant", "content": cut_text(content, REASK_ECHO_CHARACTERS)},
+                    {"role": "user", "content": REASK_INSTRUCTION.format(error=problem)},
                 ]
                 continue
             return Answer(
@@ -337,21 +342,27 @@ class LanguageModel:
         if rules.read:
             for mode in OUTPUT_MODES[start:]:
                 key = key_for(mode)
-                entry = self._read(key, query)
+                entry = self._recorder.read(key, has_choice=lambda r: first_choice(r) is not None)
                 if entry is not None:
                     run.count(cache_hits=1)
                     return _Exchange(self._content(entry["response"], query), key), mode
         if not rules.call_on_miss:
             first = key_for(OUTPUT_MODES[start])
+            about = ", ".join(repr(name) for name in query.subject[:NAMES_LISTED])
+            if len(query.subject) > NAMES_LISTED:
+                about += f" and {len(query.subject) - NAMES_LISTED} more"
             raise ReplayMissError(
                 f"replay mode: no recorded answer for the {query.task} query about "
-                f"{', '.join(repr(name) for name in query.subject) or 'the variables'} "
+                f"{about or 'the variables'} "
                 f"(cache key {first}); record it first with cache_mode='record_missing'",
                 query=query.describe(),
                 key=first,
                 variables=query.subject,
                 task=query.task,
             )
+        self._check_prompt_size(query, request_for(OUTPUT_MODES[start]), schema)
+        if rules.write:
+            self._recorder.ensure_writable()  # before paying for an answer that could not be kept
         step = start
         while True:
             mode = OUTPUT_MODES[step]
@@ -413,19 +424,22 @@ class LanguageModel:
         )
 
     def _key(self, request: ChatRequest, query: Query, version: str) -> str:
-        return cache_key(
-            {
-                "model": request.model,
-                "messages": list(request.messages),
-                "temperature": request.temperature,
-                "seed": request.seed,
-                "max_tokens": request.max_tokens,
-                "response_format": request.response_format,
-                "mode": request.mode,
-                "prompt_version": version,
-                "sample": query.sample,
-            }
+        return request_key(
+            request.payload(), mode=request.mode, prompt_version=version, sample=query.sample
         )
+
+    def _check_prompt_size(
+        self, query: Query, request: ChatRequest, schema: dict[str, Any]
+    ) -> None:
+        estimated = estimate_tokens(prompt_characters(list(request.messages), schema))
+        if estimated > self.max_prompt_tokens:
+            raise PromptTooLargeError(
+                f"{query.describe()}: the prompt would be about {estimated:,} tokens, more than "
+                f"the {self.max_prompt_tokens:,} one request may send; nothing was sent. Shorten "
+                "the context or the descriptions, or ask about fewer variables at once",
+                estimated_tokens=estimated,
+                limit=self.max_prompt_tokens,
+            )
 
     async def _call(
         self, request: ChatRequest, query: Query, run: Run
@@ -439,14 +453,23 @@ class LanguageModel:
                     # queries cannot all pass the check before any of them is counted.
                     for meter in run.meters:
                         held.enter_context(meter.reserve(description))
-                    response = await run.session.complete(request)
-                    usage = response.get("usage")
-                    usage = usage if isinstance(usage, dict) else {}
-                    run.count(
-                        calls=1,
-                        prompt_tokens=int(usage.get("prompt_tokens") or 0),
-                        completion_tokens=int(usage.get("completion_tokens") or 0),
-                    )
+                    try:
+                        response = await run.session.complete(request)
+                    except Exception as error:
+                        # A server may echo the key in its error: scrub it before the text
+                        # reaches a message, a log line or `repr`.
+                        scrub_exception(error, self._secrets)
+                        raise
+                    # ... or in a refusal or a reply: scrubbed before it is read or cached, so a
+                    # live run and its replay see the same text.
+                    response = redact(response, self._secrets) if self._secrets else response
+                    counts = usage_counts(response.get("usage"))
+                    if counts is None:
+                        # Text, infinity or negative counts: the answer is kept, the tokens
+                        # are unknown (never a crash, never a negative total).
+                        run.count(calls=1, unknown_usage=1)
+                    else:
+                        run.count(calls=1, prompt_tokens=counts[0], completion_tokens=counts[1])
             if first_choice(response) is None:
                 raise TransientResponseError("the server's reply has no choices")
             return response
@@ -483,23 +506,6 @@ class LanguageModel:
         return content if isinstance(content, str) else None
 
     # ------------------------------------------------------------------ cache I/O
-    def _read(self, key: str, query: Query) -> dict[str, Any] | None:
-        if self.cache is None:
-            return None
-        try:
-            entry = self.cache.get(key)
-        except CorruptEntryError as error:
-            logger.warning("corrupt cache entry ignored and fetched again: %s", error)
-            return None
-        if entry is not None and first_choice(entry["response"]) is None:
-            logger.warning(
-                "corrupt cache entry ignored and fetched again: %s: the recorded response "
-                "holds no chat completion choice",
-                self.cache.path_for(key),
-            )
-            return None
-        return entry
-
     def _forget(self, keys: Sequence[str]) -> None:
         """Drop the recorded replies of a question that got no valid answer.
 
@@ -507,9 +513,8 @@ class LanguageModel:
         re-ask has failed too, keeping them would make every rerun fail the same way without
         asking again.
         """
-        if self.cache is not None and MODE_RULES[self.cache_mode].write:
-            for key in dict.fromkeys(keys):
-                self.cache.delete(key)
+        if MODE_RULES[self.cache_mode].write:
+            self._recorder.forget(keys)
 
     def _write(
         self,
@@ -520,7 +525,7 @@ class LanguageModel:
         version: str,
         elapsed: float,
     ) -> None:
-        assert self.cache is not None
+        limit = reply_character_limit(query.max_tokens)
         entry = {
             "created": now_iso(),
             "task": query.task,
@@ -531,11 +536,11 @@ class LanguageModel:
             "prompt_template": query.template,
             "prompt_version": version,
             "request": request.payload(),
-            "response": response,
-            "usage": response.get("usage"),
+            "response": bounded_response(response, limit),
+            "usage": known_usage(response.get("usage")),
             "elapsed_seconds": elapsed,
         }
-        self.cache.put(key, redact(entry, self._secrets))
+        self._recorder.write(key, entry)
 
 
 def first_choice(response: object) -> dict[str, Any] | None:

@@ -86,7 +86,7 @@ def test_error_code() -> None:
 def test_retry_after_seconds_number_ms_and_date() -> None:
     assert retry_after_seconds(status_error(429, headers={"Retry-After": "2.5"})) == 2.5
     assert retry_after_seconds(status_error(429, headers={"retry-after-ms": "150"})) == 0.15
-    assert retry_after_seconds(status_error(429, headers={"Retry-After": "-3"})) == 0.0
+    assert retry_after_seconds(status_error(429, headers={"Retry-After": "-3"})) is None
     assert retry_after_seconds(status_error(429)) is None
     assert retry_after_seconds(status_error(429, headers={"Retry-After": "soon"})) is None
     assert retry_after_seconds(ValueError()) is None
