@@ -147,8 +147,14 @@ class Assistant:
         """
         server = LocalServer(model_path, context_size=context_size, threads=threads)
         options.setdefault("concurrency", 1)
-        assistant = cls(server.model_name, base_url=server.base_url, api_key="local", **options)
+        try:
+            assistant = cls(server.model_name, base_url=server.base_url, api_key="local", **options)
+        except BaseException:
+            server.close()
+            raise
         assistant._local_server = server
+        # A prompt longer than the context window cannot be answered: refuse it up front.
+        assistant.engine.max_prompt_tokens = context_size
         return assistant
 
     # ------------------------------------------------------------------ lifecycle

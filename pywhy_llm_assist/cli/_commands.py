@@ -9,6 +9,7 @@ goes to stderr.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from typing import Any
 from .. import (
     CACHE_MODES,
     Assistant,
+    Budget,
     CausalGraph,
     ChatBackend,
     Critique,
@@ -82,8 +84,8 @@ def _positive_int(text: str) -> int:
 
 def _positive_float(text: str) -> float:
     value = float(text)
-    if value <= 0:
-        raise ValueError("must be more than 0")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError("must be a finite number above 0")
     return value
 
 
@@ -121,6 +123,7 @@ SETTINGS: dict[str, Setting] = {
     "timeout": Setting("PYWHY_LLM_ASSIST_TIMEOUT", _positive_float, None),
     "strategy": Setting("PYWHY_LLM_ASSIST_STRATEGY", _strategy, "auto"),
     "samples": Setting("PYWHY_LLM_ASSIST_SAMPLES", _positive_int, 1),
+    "max_tokens": Setting("PYWHY_LLM_ASSIST_MAX_TOKENS", _positive_int, None),
 }
 
 
@@ -152,6 +155,7 @@ class ModelSettings:
     concurrency: int | None
     seed: int | None
     timeout: float | None
+    max_tokens: int | None = None
 
 
 def cache_folder(args: argparse.Namespace) -> Path:
@@ -199,12 +203,15 @@ def model_settings(args: argparse.Namespace, *, prefer_local: bool = False) -> M
             f"no API key: set ${API_KEY_VARIABLE} (or name another variable with "
             "--api-key-env NAME), point --base-url at a local server, or use --local"
         )
+    max_tokens = setting(args, "max_tokens")
+    if max_tokens is not None and max_tokens < 1:
+        raise InputError(f"--max-tokens must be 1 or more, not {max_tokens}")
     concurrency = setting(args, "concurrency")
     if concurrency is not None and concurrency < 1:
         raise InputError(f"--concurrency must be 1 or more, not {concurrency}")
     timeout = setting(args, "timeout")
-    if timeout is not None and timeout <= 0:
-        raise InputError(f"--timeout must be more than 0 seconds, not {timeout:g}")
+    if timeout is not None and not (math.isfinite(timeout) and timeout > 0):
+        raise InputError(f"--timeout must be a finite number of seconds above 0, not {timeout:g}")
     return ModelSettings(
         model=model,
         base_url=base_url,
@@ -215,6 +222,7 @@ def model_settings(args: argparse.Namespace, *, prefer_local: bool = False) -> M
         concurrency=concurrency,
         seed=setting(args, "seed"),
         timeout=timeout,
+        max_tokens=max_tokens,
     )
 
 
@@ -228,6 +236,8 @@ def make_assistant(settings: ModelSettings, client: ChatBackend | None = None) -
     }
     if settings.concurrency is not None:
         options["concurrency"] = settings.concurrency
+    if settings.max_tokens is not None:
+        options["budget"] = Budget(max_tokens=settings.max_tokens)
     if client is not None:
         return Assistant(settings.model or "scripted", client=client, **options)
     if settings.local:
@@ -237,9 +247,19 @@ def make_assistant(settings: ModelSettings, client: ChatBackend | None = None) -
     )
 
 
+OPENED: list[Assistant] = []
+"""The assistants of the running command: `main` reports their cache write failures."""
+
+
 def open_assistant(args: argparse.Namespace, *, prefer_local: bool = False) -> Assistant:
     """The assistant for a command, built by the (replaceable) `make_assistant`."""
-    return make_assistant(model_settings(args, prefer_local=prefer_local))
+    assistant = make_assistant(model_settings(args, prefer_local=prefer_local))
+    OPENED.append(assistant)
+    return assistant
+
+
+class OutputError(InputError):
+    """The result could not be written (a full disk, a closed standard output)."""
 
 
 # --------------------------------------------------------------------------- output
@@ -278,8 +298,18 @@ def write_output(text: str, out: str | None) -> str:
     if not text.endswith("\n"):
         text += "\n"
     if out is None or out == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if sys.stdout is None:  # started with stdout closed (`>&-`)
+            raise OutputError("standard output is closed: pass --out FILE to keep the result")
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise  # the reader went away (`| head`): main ends quietly
+        except OSError as error:
+            raise OutputError(
+                f"cannot write the result to standard output: {error.strerror or error}; "
+                "pass --out FILE (finished answers are cached)"
+            ) from None
         return "stdout"
     path = Path(out).expanduser()
     try:

@@ -8,13 +8,16 @@ Exit codes:
 - 3: the model or the network failed after retries (or replay found no recorded answer);
   every finished answer is kept in the cache, so rerunning the same command resumes.
 - 4: the embedded local model is not installed (the line names the install command).
+- 5: the command finished and wrote its result, but some answers could not be stored in the
+  cache (a full disk, a folder made read-only during the run): a rerun pays for them again.
 - 130: interrupted (Ctrl-C); finished answers are cached as well.
+
+Error lines are single lines of bounded length, and never show the API key.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,13 +29,13 @@ from ..core._errors import (
     InputError,
     LocalModelUnavailableError,
     ModelError,
-    ReplayMissError,
 )
 from ._commands import (
+    OPENED,
     PROGRAM,
     SETTINGS,
     STRATEGIES,
-    cache_folder,
+    OutputError,
     run_apply_review,
     run_confounders,
     run_critique,
@@ -41,8 +44,8 @@ from ._commands import (
     run_negative_controls,
     run_review,
     run_suggest_graph,
-    setting,
 )
+from ._failures import cache_failures, one_line, quiet_stdout, resume_hint, say
 from ._inputs import GRAPH_READERS
 from ._merge_command import configure_merge_reviews, run_merge_reviews
 from ._tools import run_benchmark_command, run_cache, run_demo
@@ -51,6 +54,7 @@ EXIT_OK = 0
 EXIT_INPUT = 2
 EXIT_MODEL = 3
 EXIT_LOCAL_MODEL = 4
+EXIT_CACHE = 5
 EXIT_INTERRUPTED = 130
 GRAPH_FORMATS = ("json", "dot", "gml", "dagitty", "mermaid")
 
@@ -119,8 +123,16 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         "--timeout",
         type=float,
         metavar="SECONDS",
-        help="seconds per request before it is retried (default 120; 600 for --local)"
-        + _environment("timeout"),
+        help="deadline for one request, reply included, before it is retried (default 120; "
+        "600 for --local)" + _environment("timeout"),
+    )
+    group.add_argument(
+        "--max-tokens",
+        type=int,
+        metavar="N",
+        help="most prompt + completion tokens one run may use; a run estimated to send more is "
+        "refused before any request (default: 20,000,000 prompt tokens)"
+        + _environment("max_tokens"),
     )
 
 
@@ -479,7 +491,8 @@ First run (no API key): {PROGRAM} demo
 With a real model:      {PROGRAM} suggest-graph --variables vars.yaml --model gpt-4o-mini
 
 Exit codes: 0 ok; 2 usage error or bad input; 3 model or network failure (finished answers
-are cached: rerun the same command to resume); 4 embedded local model not installed.
+are cached: rerun the same command to resume); 4 embedded local model not installed;
+5 result written, but some answers could not be cached.
 """
 
 
@@ -508,64 +521,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# --------------------------------------------------------------------------- errors
-def _one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
-
-
-def _say(text: str) -> None:
-    print(f"{PROGRAM}: {text}", file=sys.stderr)
-
-
-def _resume_hint(args: argparse.Namespace | None, error: BaseException) -> str:
-    if isinstance(error, ReplayMissError):
-        return (
-            "hint: replay mode only reads recorded answers; record them first with "
-            "--cache-mode record_missing (needs the model)"
-        )
-    try:
-        mode = setting(args, "cache_mode") if args is not None else "read_write"
-        folder = cache_folder(args) if args is not None else None
-    except InputError:
-        mode, folder = "read_write", None
-    if mode in ("off", "replay") or folder is None:
-        return "hint: rerun the same command to try again"
-    return f"hint: finished answers are cached in {folder}; rerun the same command to resume"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (default: ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     args: argparse.Namespace | None = None
+    OPENED.clear()
     try:
         args = parser.parse_args(argv)
         handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
         if handler is None:
             parser.print_help(sys.stderr)
             return EXIT_INPUT
-        return handler(args)
+        code = handler(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        problem = cache_failures()
+        if problem is not None:
+            say(f"error: {problem}", args)
+            return EXIT_CACHE
+        return code
     except SystemExit as exit_request:  # --help and --version
-        code = exit_request.code
-        return code if isinstance(code, int) else (0 if code is None else EXIT_INPUT)
+        requested = exit_request.code
+        return requested if isinstance(requested, int) else (0 if requested is None else EXIT_INPUT)
     except LocalModelUnavailableError as error:
-        _say(f"error: {_one_line(error)}")
+        say(f"error: {one_line(error)}", args)
         return EXIT_LOCAL_MODEL
     except InputError as error:
-        _say(f"error: {_one_line(error)}")
+        say(f"error: {one_line(error)}", args)
+        if isinstance(error, OutputError):
+            quiet_stdout()
         return EXIT_INPUT
     except ModelError as error:
-        _say(f"error: {_one_line(error)}")
-        _say(_resume_hint(args, error))
+        say(f"error: {one_line(error)}", args)
+        say(resume_hint(args, error), args)
         return EXIT_MODEL
     except AssistantError as error:
-        _say(f"error: {_one_line(error)}")
+        say(f"error: {one_line(error)}", args)
         return EXIT_INPUT
     except BrokenPipeError:
         # The reader of stdout went away (e.g. `| head`): not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        quiet_stdout()
         return EXIT_OK
+    except OSError as error:
+        # The last line of defence against a traceback: a file that vanished, a full disk.
+        where = f"{error.filename}: " if error.filename else ""
+        say(f"error: {where}{error.strerror or one_line(error)}", args)
+        quiet_stdout()
+        return EXIT_INPUT
     except KeyboardInterrupt as error:
         print(file=sys.stderr)
-        _say("interrupted; " + _resume_hint(args, error).removeprefix("hint: "))
+        say("interrupted; " + resume_hint(args, error).removeprefix("hint: "), args)
         return EXIT_INTERRUPTED

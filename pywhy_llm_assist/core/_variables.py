@@ -46,12 +46,91 @@ class Variable(BaseModel):
             raise ValueError("a variable name must not be empty or only spaces")
         if any(unicodedata.category(character) == "Cc" for character in stripped):
             raise ValueError("a variable name must not contain control characters")
+        hidden = invisible_characters(stripped)
+        if hidden:
+            raise ValueError(
+                f"a variable name must not contain invisible format or bidirectional control "
+                f"characters ({hidden}): they hide or reorder what a reader sees; remove them"
+            )
         return stripped
 
 
 def normalized_name(name: str) -> str:
     """Return the form of a name used to detect duplicates (case-folded, trimmed, NFKC)."""
     return unicodedata.normalize("NFKC", name).strip().casefold()
+
+
+INVISIBLE_CATEGORIES = frozenset({"Cf", "Zl", "Zp"})
+"""Format characters (zero-width spaces, bidi overrides, ...) and line/paragraph separators."""
+
+
+def invisible_characters(text: str) -> str:
+    """The invisible format characters of `text`, described (``""`` when there are none).
+
+    Example:
+        >>> invisible_characters("a\u202eb")
+        'U+202E RIGHT-TO-LEFT OVERRIDE at position 2'
+    """
+    found = [
+        f"U+{ord(character):04X} {unicodedata.name(character, 'FORMAT CHARACTER')} "
+        f"at position {position}"
+        for position, character in enumerate(text, start=1)
+        if unicodedata.category(character) in INVISIBLE_CATEGORIES
+    ]
+    return ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+
+
+def confusable_key(name: str) -> str:
+    """The form under which two names look alike: the Unicode TR39 skeleton after NFKC.
+
+    ``age`` and ``\u0430ge`` (Cyrillic a) share a key; so do ``cancer`` and ``\u0441ancer``.
+    The skeleton comes from `disarm` (Unicode's confusables table, maintained there), imported
+    only when names are checked.
+
+    Example:
+        >>> confusable_key("\u0430ge") == confusable_key("age")
+        True
+    """
+    from disarm import skeleton_key
+
+    return str(skeleton_key(unicodedata.normalize("NFKC", name).strip()))
+
+
+def spelled(name: str) -> str:
+    """A name with its non-ASCII characters spelled out: ``'\u0430ge' (U+0430 CYRILLIC ...)``."""
+    others = sorted({character for character in name if ord(character) > 127})
+    if not others:
+        return repr(name)
+    described = ", ".join(
+        f"U+{ord(character):04X} {unicodedata.name(character, '?')}" for character in others[:3]
+    )
+    return f"{name!r} ({described})"
+
+
+def proposed_name_problem(name: str, known: Iterable[str]) -> str | None:
+    """Why a name the model proposed for a new (unmeasured) variable is refused, or None.
+
+    Refused: invisible format or bidi characters, or a name that looks like one of `known`
+    without being it (both spellings are given). A name equal to a known one is not refused
+    here (the caller decides: usually it is not a new variable at all).
+    """
+    hidden = invisible_characters(name)
+    if hidden:
+        return f"{name!r} holds invisible format characters ({hidden})"
+    other = look_alike(name, known)
+    if other is not None:
+        return f"{spelled(name)} looks like the variable {spelled(other)} but is another name"
+    return None
+
+
+def look_alike(name: str, known: Iterable[str]) -> str | None:
+    """The first of `known` that `name` looks like without being the same name, if any."""
+    key = confusable_key(name)
+    exact = normalized_name(name)
+    for other in known:
+        if normalized_name(other) != exact and confusable_key(other) == key:
+            return other
+    return None
 
 
 VariableSpec: TypeAlias = "Variable | str | Mapping[str, Any]"
@@ -90,6 +169,7 @@ class Variables(Sequence[Variable]):
                     "and surrounding spaces are ignored): give every variable a distinct name"
                 )
             seen[key] = variable.name
+        _refuse_look_alikes(variables)
         self._items: tuple[Variable, ...] = tuple(variables)
         self._by_name = {variable.name: variable for variable in variables}
 
@@ -150,6 +230,19 @@ class Variables(Sequence[Variable]):
     def to_list(self) -> list[dict[str, Any]]:
         """Return the variables as plain dicts (JSON-ready), leaving out unset fields."""
         return [variable.model_dump(exclude_defaults=True, mode="json") for variable in self]
+
+
+def _refuse_look_alikes(variables: Sequence[Variable]) -> None:
+    """Refuse two names that look the same but differ (``age`` and Cyrillic ``\u0430ge``)."""
+    by_key: dict[str, str] = {}
+    for variable in variables:
+        key = confusable_key(variable.name)
+        if key in by_key:
+            raise InputError(
+                f"variable names {spelled(by_key[key])} and {spelled(variable.name)} look the "
+                "same but are different names (Unicode look-alike characters): rename one"
+            )
+        by_key[key] = variable.name
 
 
 def _preview(names: Sequence[str], limit: int = 12) -> str:

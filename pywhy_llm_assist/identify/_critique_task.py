@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from ..core._variables import proposed_name_problem
 from ..graph._causal_graph import CausalGraph
 from ..llm._engine import LanguageModel, ProgressCallback
 from ..llm._query import Query
@@ -119,6 +120,10 @@ def _unmeasured_confounder(item: CritiqueItem, graph: CausalGraph) -> Finding | 
     name = (item.latent_name or "").strip()
     confounded = tuple(dict.fromkeys(item.affects))
     if not name or len(confounded) < 2 or name in graph.names:
+        return None
+    refused = proposed_name_problem(name, graph.names)
+    if refused is not None:  # a look-alike latent would spoof a measured node on the page
+        logger.warning("unmeasured confounder left out of the critique: %s", refused)
         return None
     edit = SuggestedEdit(
         action="add_latent",

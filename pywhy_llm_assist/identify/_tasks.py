@@ -15,7 +15,7 @@ import networkx as nx
 from pydantic import BaseModel, Field
 
 from ..core._errors import InputError
-from ..core._variables import Variables, VariablesLike, normalized_name
+from ..core._variables import Variables, VariablesLike, normalized_name, proposed_name_problem
 from ..graph._causal_graph import CausalGraph, Provenance
 from ..llm._engine import Answer, LanguageModel, ProgressCallback
 from ..llm._query import Query
@@ -378,6 +378,7 @@ def _finish(
     known = {normalized_name(name) for name in problem.variables.names}
     if problem.graph is not None:
         known |= {normalized_name(name) for name in problem.graph.names}
+    names = [*problem.variables.names, *(problem.graph.names if problem.graph else ())]
     items = []
     for item in task.extract(answer.reply, provenance):
         if not item.measured and normalized_name(item.variable) in known:
@@ -386,6 +387,12 @@ def _finish(
             logger.info(
                 "unmeasured suggestion %r left out: it names a known variable", item.variable
             )
+            continue
+        problem_with_name = None if item.measured else proposed_name_problem(item.variable, names)
+        if problem_with_name is not None:
+            # A look-alike of a measured name (Cyrillic "а" in "аge") would become a latent
+            # node beside the real one and spoof it on the review page.
+            logger.warning("unmeasured suggestion left out: %s", problem_with_name)
             continue
         items.append(item)
     if problem.graph is not None:

@@ -34,6 +34,7 @@ from ._ladder import LADDER as LADDER  # re-exported: tests and callers forget i
 from ._limits import (
     ATTEMPT_CHARACTERS,
     DEFAULT_MAX_PROMPT_TOKENS,
+    DEFAULT_MAX_RUN_TOKENS,
     ERROR_CHARACTERS,
     REASK_ECHO_CHARACTERS,
     PromptTooLargeError,
@@ -149,6 +150,8 @@ class LanguageModel:
         budget: limits per run.
         max_prompt_tokens: largest prompt (estimated tokens) sent in one request; a larger
             one is refused with `PromptTooLargeError` before it is sent.
+        max_run_tokens: most prompt tokens (estimated) a task may plan to send in one run
+            (`suggest_graph` checks it before building its queries).
     """
 
     def __init__(
@@ -166,6 +169,7 @@ class LanguageModel:
         concurrency: int = 8,
         budget: Budget | None = None,
         max_prompt_tokens: int = DEFAULT_MAX_PROMPT_TOKENS,
+        max_run_tokens: int = DEFAULT_MAX_RUN_TOKENS,
     ) -> None:
         if concurrency < 1:
             raise InputError(f"concurrency must be at least 1, not {concurrency}")
@@ -183,6 +187,7 @@ class LanguageModel:
         self.concurrency = concurrency
         self.budget = budget
         self.max_prompt_tokens = max_prompt_tokens
+        self.max_run_tokens = max_run_tokens
         self.meter = UsageMeter()
         self._server = (str(getattr(backend, "base_url", type(backend).__name__)), model)
         self._secrets: tuple[str, ...] = tuple(getattr(backend, "secrets", ()))

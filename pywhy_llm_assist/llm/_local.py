@@ -82,6 +82,7 @@ class LocalServer:
             raise InputError(
                 f"model file {str(path)!r} does not exist; give a path to a .gguf file"
             )
+        _check_gguf(path)
         self.model_path = path
         self.model_name = DEFAULT_MODEL_NAME if model_path is None else path.stem
         params: Any = xllamacpp.CommonParams()
@@ -102,7 +103,13 @@ class LocalServer:
         if not verbose:
             params.verbosity = -1
         with _start_lock:
-            self._server: Any = xllamacpp.Server(params)
+            try:
+                self._server: Any = xllamacpp.Server(params)
+            except RuntimeError as error:  # "Failed to init server": a file it cannot load
+                raise InputError(
+                    f"llama.cpp could not load the model file {str(path)!r} ({error}): is it a "
+                    "complete GGUF model that this llama.cpp version supports?"
+                ) from None
         self.base_url = f"{str(self._server.listening_address).rstrip('/')}/v1"
         _live_servers.add(self)
         self._wait_until_ready()
@@ -149,6 +156,23 @@ class LocalServer:
     def __repr__(self) -> str:
         state = self.base_url if self.running else "closed"
         return f"LocalServer({self.model_name!r}, {state})"
+
+
+GGUF_MAGIC = b"GGUF"
+
+
+def _check_gguf(path: Path) -> None:
+    """Refuse a file that is not GGUF before llama.cpp is asked to load it."""
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(len(GGUF_MAGIC))
+    except OSError as error:
+        raise InputError(f"cannot read model file {str(path)!r}: {error.strerror}") from None
+    if magic != GGUF_MAGIC:
+        raise InputError(
+            f"model file {str(path)!r} is not a GGUF model (it does not start with 'GGUF'); "
+            "give a .gguf file, e.g. from a Hugging Face GGUF repository"
+        )
 
 
 @atexit.register

@@ -23,6 +23,8 @@ ResultT = TypeVar("ResultT")
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 NEVER_RETRIED_CODES = frozenset({"insufficient_quota", "billing_hard_limit_reached"})
+MIN_ATTEMPT_SECONDS = 0.1
+"""No attempt starts with less time than this (or a tenth of the deadline) left."""
 NON_FINITE_WORDS = frozenset({"nan", "inf", "infinity"})
 REFUSED_ERRNOS = frozenset({errno.ECONNREFUSED})
 UNKNOWN_HOST_ERRNOS = frozenset(
@@ -181,20 +183,30 @@ class _Clock:
         return max(self.deadline - time.monotonic(), 0.0)
 
 
+def _planned_wait(policy: RetryPolicy, state: RetryCallState, jitter: float = 0.0) -> float:
+    """The wait before the next attempt: the server's ``Retry-After`` (capped), else
+    exponential backoff plus `jitter`, at most ``max_wait``."""
+    error = state.outcome.exception() if state.outcome else None
+    asked = retry_after_seconds(error)
+    if asked is not None:
+        return min(asked, policy.retry_after_cap)
+    # Exponential backoff with jitter, computed here: tenacity's wait_exponential_jitter
+    # renamed its arguments across versions (a DeprecationWarning on tenacity 9).
+    exponential = policy.initial_wait * 2.0 ** min(state.attempt_number - 1, 60)
+    return min(exponential + jitter, policy.max_wait)
+
+
+def _least_attempt(policy: RetryPolicy) -> float:
+    return min(MIN_ATTEMPT_SECONDS, policy.max_total_seconds / 10)
+
+
 def _wait_for(policy: RetryPolicy, clock: _Clock) -> Callable[[RetryCallState], float]:
     def wait(state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        asked = retry_after_seconds(error)
-        if asked is not None:
-            chosen = min(asked, policy.retry_after_cap)
-        else:
-            # Exponential backoff with jitter, computed here: tenacity's wait_exponential_jitter
-            # renamed its arguments across versions (a DeprecationWarning on tenacity 9).
-            exponential = policy.initial_wait * 2.0 ** min(state.attempt_number - 1, 60)
-            chosen = min(exponential + random.uniform(0, policy.jitter), policy.max_wait)
+        chosen = _planned_wait(policy, state, random.uniform(0, policy.jitter))
         if not math.isfinite(chosen):  # defensive: a NaN timer breaks asyncio's timer heap
             chosen = policy.max_wait
-        return max(0.0, min(chosen, clock.remaining()))
+        # Never sleep into the time the next attempt needs (see `_stop_for`).
+        return max(0.0, min(chosen, clock.remaining() - _least_attempt(policy)))
 
     return wait
 
@@ -206,11 +218,9 @@ def _stop_for(policy: RetryPolicy, clock: _Clock) -> Callable[[RetryCallState], 
             return True
         if is_refused(error) and state.attempt_number >= policy.max_refused_attempts:
             return True
-        remaining = clock.remaining()
-        asked = retry_after_seconds(error)
-        # Waiting longer than the time left would only end in the deadline: stop now.
-        too_long = asked is not None and min(asked, policy.retry_after_cap) >= remaining
-        return remaining <= 0 or too_long
+        # Waiting longer than the time left would only end in the deadline: stop now, and
+        # name the last error rather than a deadline.
+        return clock.remaining() - _planned_wait(policy, state) < _least_attempt(policy)
 
     return stop
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
 from ..core._errors import InputError
 from ..core._variables import Variables, VariablesLike
 from ..graph._causal_graph import CausalGraph
 from ..llm._engine import LanguageModel, ProgressCallback
+from ..llm._limits import PromptTooLargeError, estimate_tokens
 from ._assembly import EdgeSource, assemble_graph
 from ._constraints import Constraints
 from ._pairwise import PairwiseStrategy
@@ -24,6 +26,67 @@ STRATEGIES: dict[str, GraphStrategy] = {
 }
 WHOLE_GRAPH_MAX_VARIABLES = 3
 """`auto` asks for the whole graph in one call up to this many variables, else per node."""
+PROMPT_OVERHEAD_CHARACTERS = 3_000
+"""Instructions and reply schema of one prompt, beyond the variables and the context."""
+
+
+def _every_variable(problem: GraphProblem) -> int:
+    return len(json.dumps(problem.described(), ensure_ascii=False))
+
+
+def _one_pair(problem: GraphProblem) -> int:
+    names = problem.variables.names
+    return 2 * _every_variable(problem) // max(len(names), 1) + sum(len(n) + 4 for n in names)
+
+
+#: strategy -> characters of its variables in one prompt (per_node and whole list them all).
+PROMPT_VARIABLE_CHARACTERS: dict[str, Callable[[GraphProblem], int]] = {
+    "per_node": _every_variable,
+    "whole": _every_variable,
+    "pairwise": _one_pair,
+}
+
+
+def check_run_size(
+    language_model: LanguageModel, strategy: GraphStrategy, problem: GraphProblem, samples: int
+) -> None:
+    """Refuse a run whose prompts are estimated to be too large, before any query is built.
+
+    The estimate (4 characters per token) is of what the run would send without a cache:
+    each request against `LanguageModel.max_prompt_tokens`, and the whole run against
+    `LanguageModel.max_run_tokens` (20,000,000 by default) or a larger budget ``max_tokens``.
+
+    Raises:
+        PromptTooLargeError: with the estimated prompt tokens and the limit.
+    """
+    measure = PROMPT_VARIABLE_CHARACTERS.get(strategy.name, _every_variable)
+    characters = measure(problem) + len(problem.context or "") + PROMPT_OVERHEAD_CHARACTERS
+    each = estimate_tokens(characters)
+    requests = strategy.call_count(len(problem.variables)) * samples
+    total = each * requests
+    # A budget caps spending across reruns (cached answers are free), so a small one is no
+    # reason to refuse up front; a large one raises the limit.
+    budget = language_model.budget
+    run_limit = max(language_model.max_run_tokens, (budget.max_tokens or 0) if budget else 0)
+    where = f"{strategy.name} over {len(problem.variables):,} variables"
+    if each > language_model.max_prompt_tokens:
+        raise PromptTooLargeError(
+            f"{where}: each prompt would be about {each:,} tokens, more than the "
+            f"{language_model.max_prompt_tokens:,} one request may send; nothing was sent. "
+            "Shorten the context or the descriptions, or use fewer variables",
+            estimated_tokens=each,
+            limit=language_model.max_prompt_tokens,
+        )
+    if total > run_limit:
+        raise PromptTooLargeError(
+            f"{where} x {samples} samples would send about {total:,} prompt tokens in "
+            f"{requests:,} requests (about {each:,} each), more than the {run_limit:,} one "
+            "run may send; nothing was sent. Use fewer variables or samples, strategy 'whole' "
+            "(one request per sample), or raise the limit (--max-tokens N, or "
+            "budget=Budget(max_tokens=N))",
+            estimated_tokens=total,
+            limit=run_limit,
+        )
 
 
 def choose_strategy(name: str, variable_count: int) -> GraphStrategy:
@@ -69,6 +132,7 @@ async def suggest_graph_with(
     constraints = Constraints.build(collection, required=required, forbidden=forbidden, tiers=tiers)
     chosen = choose_strategy(strategy, len(collection))
     problem = GraphProblem(collection, context, constraints)
+    check_run_size(language_model, chosen, problem, samples)
     queries = [
         query
         for sample in range(samples)

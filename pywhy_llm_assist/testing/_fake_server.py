@@ -419,8 +419,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_json(500, error_body(message, "server_error"))
             return
         if content_fault is not None and fake.fault_plan is not None:
-            fake.fault_plan.apply_content_fault(content_fault, completion, self.body)
+            fake.fault_plan.apply_content_fault(
+                content_fault, completion, self.body, api_key=self.api_key()
+            )
         self.send_json(200, completion)
+
+    def api_key(self) -> str:
+        """The key the request sent (its ``Authorization: Bearer`` value), or ``""``."""
+        value = str(self.headers.get("Authorization") or "")
+        return value[len("Bearer ") :] if value.startswith("Bearer ") else value
+
+    def write(self, data: bytes) -> bool:
+        """Send raw body bytes now; returns False if the client went away."""
+        try:
+            self.wfile.write(data)
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+            return False
+        return True
 
     def completion(self) -> dict[str, Any]:
         """Ask the responder and wrap its answer into a ``chat.completion`` JSON."""

@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal, Protocol, get_args
 
+from . import _hostile_faults as hostile
+
 FaultKind = Literal[
     "rate_limit",
     "rate_limit_no_header",
@@ -31,27 +33,35 @@ FaultKind = Literal[
     "reset",
     "insufficient_quota",
     "bad_request",
+    "drip",
+    "echo_key_error",
     "invalid_json",
     "unknown_variable",
     "truncated",
     "refusal",
     "empty_choices",
+    "echo_key_reply",
+    "echo_key_refusal",
+    "bad_usage",
+    "huge_reply",
+    "huge_envelope",
 ]
 """Every fault the fake server can inject."""
 
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 """All fault kinds, transport faults first."""
 
-TRANSPORT_FAULT_KINDS: tuple[FaultKind, ...] = FAULT_KINDS[:9]
-"""Faults that replace the HTTP reply (status errors, slow replies, dropped connections)."""
+TRANSPORT_FAULT_KINDS: tuple[FaultKind, ...] = FAULT_KINDS[:11]
+"""Faults that replace the HTTP reply (status errors, slow or dripping replies, dropped
+connections, an error that echoes the API key)."""
 
-CONTENT_FAULT_KINDS: tuple[FaultKind, ...] = FAULT_KINDS[9:]
+CONTENT_FAULT_KINDS: tuple[FaultKind, ...] = FAULT_KINDS[11:]
 """Faults that keep HTTP 200 but spoil the chat completion it carries."""
 
 KeyMode = Literal["body", "messages", "arrival"]
 """How a `FaultPlan` makes its per-request draw (see `FaultPlan`)."""
 
-ContentFault = Callable[[dict[str, Any], Mapping[str, Any], "FaultPlan"], None]
+ContentFault = Callable[[dict[str, Any], Mapping[str, Any], "FaultPlan", str], None]
 TransportFault = Callable[["FaultTarget", "FaultPlan", FaultKind], None]
 
 _JSON_STRING_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -79,6 +89,18 @@ class FaultTarget(Protocol):
 
     def reply(self, content_fault: FaultKind | None) -> None:
         """Send the normal reply, spoiled by ``content_fault`` if given."""
+
+    def completion(self) -> dict[str, Any]:
+        """The normal chat completion JSON for this request (not sent)."""
+
+    def send_head(self, status: int, length: int) -> None:
+        """Send the status line and headers of a JSON reply of ``length`` bytes."""
+
+    def write(self, data: bytes) -> bool:
+        """Send raw body bytes; returns False if the client went away."""
+
+    def api_key(self) -> str:
+        """The key the request sent (its ``Authorization: Bearer`` value), or ``""``."""
 
 
 def error_body(
@@ -142,7 +164,11 @@ class FaultPlan:
         retry_after_seconds: Value of the ``Retry-After`` header on ``"rate_limit"`` replies.
         retry_after_http_date: Send ``Retry-After`` as an HTTP date (whole seconds, rounded up
             from now + ``retry_after_seconds``) instead of a number of seconds.
+        retry_after_header: Send this exact ``Retry-After`` text on ``"rate_limit"`` replies
+            (``"nan"``, ``"-5"``, ...) instead of ``retry_after_seconds``.
         slow_seconds: How long a ``"slow"`` request sleeps before it is answered or dropped.
+        drip_seconds: Pause between the bytes of a ``"drip"`` reply.
+        huge_characters: Size of a ``"huge_reply"`` content or ``"huge_envelope"`` field.
         slow_then_drop: After a ``"slow"`` sleep, close the connection instead of answering.
         reset_before_response: On ``"reset"``, close without sending anything; by default the
             server sends the status line, headers and half of the body, then resets.
@@ -166,7 +192,10 @@ class FaultPlan:
         max_consecutive_faults_per_request: int | None = 2,
         retry_after_seconds: float = 0.02,
         retry_after_http_date: bool = False,
+        retry_after_header: str | None = None,
         slow_seconds: float = 2.0,
+        drip_seconds: float = 2.0,
+        huge_characters: int = 5_000_000,
         slow_then_drop: bool = False,
         reset_before_response: bool = False,
         unknown_name: str = "not_a_variable",
@@ -184,7 +213,10 @@ class FaultPlan:
         self.max_consecutive_faults_per_request = max_consecutive_faults_per_request
         self.retry_after_seconds = retry_after_seconds
         self.retry_after_http_date = retry_after_http_date
+        self.retry_after_header = retry_after_header
         self.slow_seconds = slow_seconds
+        self.drip_seconds = drip_seconds
+        self.huge_characters = huge_characters
         self.slow_then_drop = slow_then_drop
         self.reset_before_response = reset_before_response
         self.unknown_name = unknown_name
@@ -247,7 +279,11 @@ class FaultPlan:
         _TRANSPORT_FAULTS[kind](target, self, kind)
 
     def apply_content_fault(
-        self, kind: FaultKind, completion: dict[str, Any], body: Mapping[str, Any]
+        self,
+        kind: FaultKind,
+        completion: dict[str, Any],
+        body: Mapping[str, Any],
+        api_key: str = "",
     ) -> None:
         """Spoil a chat completion JSON in place with a content fault.
 
@@ -255,8 +291,9 @@ class FaultPlan:
             kind: One of `CONTENT_FAULT_KINDS`.
             completion: The ``chat.completion`` JSON about to be sent.
             body: The request body it answers (used to find variable names).
+            api_key: The key the request sent (the ``echo_key_*`` faults repeat it).
         """
-        _CONTENT_FAULTS[kind](completion, body, self)
+        _CONTENT_FAULTS[kind](completion, body, self, api_key)
 
     def _pick(self, draw: float) -> FaultKind | None:
         cumulative = 0.0
@@ -440,18 +477,29 @@ def message_texts(messages: object) -> list[str]:
     return texts
 
 
+def _keyless(fault: Callable[[dict[str, Any], Mapping[str, Any], FaultPlan], None]) -> ContentFault:
+    return lambda completion, body, plan, api_key: fault(completion, body, plan)
+
+
 _CONTENT_FAULTS: dict[FaultKind, ContentFault] = {
-    "invalid_json": _invalid_json,
-    "unknown_variable": _unknown_variable,
-    "truncated": _truncated,
-    "refusal": _refusal,
-    "empty_choices": _empty_choices,
+    "invalid_json": _keyless(_invalid_json),
+    "unknown_variable": _keyless(_unknown_variable),
+    "truncated": _keyless(_truncated),
+    "refusal": _keyless(_refusal),
+    "empty_choices": _keyless(_empty_choices),
+    "echo_key_reply": hostile.echo_key_reply,
+    "echo_key_refusal": hostile.echo_key_refusal,
+    "bad_usage": hostile.bad_usage,
+    "huge_reply": hostile.huge_reply,
+    "huge_envelope": hostile.huge_envelope,
 }
 
 
 def _rate_limit(target: FaultTarget, plan: FaultPlan, kind: FaultKind) -> None:
     """429 with ``Retry-After`` in seconds (or as an HTTP date)."""
-    if plan.retry_after_http_date:
+    if plan.retry_after_header is not None:
+        retry_after = plan.retry_after_header
+    elif plan.retry_after_http_date:
         when = math.ceil(time.time() + plan.retry_after_seconds)
         retry_after = email.utils.formatdate(when, usegmt=True)
     else:
@@ -484,5 +532,7 @@ _TRANSPORT_FAULTS: dict[FaultKind, TransportFault] = {
     "rate_limit": _rate_limit,
     "slow": _slow,
     "reset": _reset,
+    "drip": hostile.drip,
+    "echo_key_error": hostile.echo_key_error,
     **{kind: _canned_error for kind in _CANNED_ERRORS},
 }

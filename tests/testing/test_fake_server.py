@@ -405,7 +405,7 @@ def test_messages_keyed_plan_ignores_the_rest_of_the_body() -> None:
 
 def test_arrival_plan_repeats_with_the_same_seed() -> None:
     def draws(seed: int) -> list[FaultKind | None]:
-        plan = FaultPlan(seed, dict.fromkeys(FAULT_KINDS, 0.05), key="arrival")
+        plan = FaultPlan(seed, dict.fromkeys(FAULT_KINDS, 0.04), key="arrival")
         return [plan.decide({"messages": [index]}) for index in range(40)]
 
     assert draws(1) == draws(1)
