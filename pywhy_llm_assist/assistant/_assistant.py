@@ -51,7 +51,8 @@ class Assistant:
         temperature, seed: sampling parameters (part of the cache key).
         max_reasks: follow-up asks when a reply fails validation.
         retry: the retry policy for rate limits, timeouts and server errors.
-        timeout: seconds before one request is abandoned (then retried).
+        timeout: deadline in seconds for one request, reply included (then it is retried);
+            a finite number above 0.
         prompts: a folder of prompt templates overriding the packaged ones.
         budget: limits of calls or tokens per run.
 

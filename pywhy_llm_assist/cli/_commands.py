@@ -38,6 +38,7 @@ from ..core._text import counted
 from ..llm import (
     CACHE_DIR_VARIABLE,
     CACHE_MODE_VARIABLE,
+    check_base_url,
     default_cache_folder,
     is_loopback_url,
     resolve_cache_mode,
@@ -186,6 +187,8 @@ def model_settings(args: argparse.Namespace, *, prefer_local: bool = False) -> M
             "(no API key)"
         )
     base_url = None if local else setting(args, "base_url")
+    if base_url is not None:
+        check_base_url(base_url)  # a typo is the first thing to say, before any missing key
     mode = resolve_cache_mode(setting(args, "cache_mode"))
     key_variable = getattr(args, "api_key_env", None)
     api_key: str | None = None

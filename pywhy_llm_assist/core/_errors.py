@@ -21,6 +21,28 @@ class GraphFormatError(InputError):
     """A graph file or string could not be read (DOT, GML, DAGitty, JSON, edge list)."""
 
 
+class CacheNotWritableError(InputError):
+    """The cache folder cannot be written (read-only, a path under a file, no permission).
+
+    Raised before the first request of a run that would store answers, so nothing paid for
+    is lost; choose another ``cache`` folder or cache mode ``off``/``replay``.
+    """
+
+
+class PromptTooLargeError(InputError):
+    """A run or a request would send more prompt tokens than allowed; nothing was sent.
+
+    Attributes:
+        estimated_tokens: the estimate that was refused.
+        limit: the limit it passed.
+    """
+
+    def __init__(self, message: str, *, estimated_tokens: int, limit: int) -> None:
+        super().__init__(message)
+        self.estimated_tokens = estimated_tokens
+        self.limit = limit
+
+
 class ReviewError(InputError):
     """A review decisions file does not fit the graph it is applied to."""
 

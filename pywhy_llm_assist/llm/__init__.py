@@ -6,7 +6,7 @@ the layers above (the command line among them); the public ones are re-exported 
 `pywhy_llm_assist` itself.
 """
 
-from ._backends import is_loopback_url
+from ._backends import check_base_url, is_loopback_url
 from ._cache import (
     CACHE_DIR_VARIABLE,
     CACHE_MODE_VARIABLE,
@@ -19,6 +19,7 @@ __all__ = [
     "CACHE_DIR_VARIABLE",
     "CACHE_MODE_VARIABLE",
     "DEFAULT_MODEL_NAME",
+    "check_base_url",
     "default_cache_folder",
     "is_loopback_url",
     "resolve_cache_mode",

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from ..core._errors import CacheNotWritableError as CacheNotWritableError
 from ..core._errors import InputError
 from ..core._files import MissingFileError, read_bytes
 from ..core._usage import token_count
@@ -137,14 +138,6 @@ def entry_matches_key(entry: Mapping[str, Any], key: str) -> bool:
 
 class CorruptEntryError(Exception):
     """A cache file exists but cannot be read as an entry."""
-
-
-class CacheNotWritableError(InputError):
-    """The cache folder cannot be written (read-only, a path under a file, no permission).
-
-    Raised before the first request of a run that would store answers, so nothing paid for
-    is lost; choose another ``cache`` folder or cache mode ``off``/``replay``.
-    """
 
 
 class ResponseCache:

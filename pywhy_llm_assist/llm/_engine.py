@@ -39,6 +39,7 @@ from ._limits import (
     REASK_ECHO_CHARACTERS,
     PromptTooLargeError,
     bounded_response,
+    cut_reply,
     cut_text,
     estimate_tokens,
     prompt_characters,
@@ -280,9 +281,11 @@ class LanguageModel:
             content = exchange.content or ""
             try:
                 if len(content) > limit:
+                    # No exact length here: this text is fed back, and a replay (which
+                    # stored only the start of the reply) must send the very same re-ask.
                     raise ReplyParseError(
-                        f"the reply has {len(content):,} characters, more than a valid reply "
-                        f"can have ({limit:,}); answer with one short JSON object"
+                        f"the reply is longer than a valid reply can be (more than {limit:,} "
+                        "characters); answer with one short JSON object"
                     )
                 reply = validate_reply(
                     query.reply_model, exchange.content, query.names, lenient=mode != "json_schema"
@@ -299,7 +302,7 @@ class LanguageModel:
                 # make every re-ask larger than the last.
                 messages = [
                     *messages,
-                    {"role": "assistant", "content": cut_text(content, REASK_ECHO_CHARACTERS)},
+                    {"role": "assistant", "content": cut_reply(content, REASK_ECHO_CHARACTERS)},
                     {"role": "user", "content": REASK_INSTRUCTION.format(error=problem)},
                 ]
                 continue

@@ -12,7 +12,7 @@ import json
 import math
 from typing import Any
 
-from ..core._errors import InputError
+from ..core._errors import PromptTooLargeError as PromptTooLargeError
 
 CHARACTERS_PER_TOKEN = 4
 """The usual estimate of characters per token (English text; JSON is close to it)."""
@@ -32,20 +32,6 @@ DEFAULT_MAX_PROMPT_TOKENS = 1_000_000
 DEFAULT_MAX_RUN_TOKENS = 20_000_000
 """Most prompt tokens one run may send (an estimate) when no `Budget` says otherwise."""
 CUT_MARK = "pywhy_llm_assist_cut"
-
-
-class PromptTooLargeError(InputError):
-    """A run or a request would send more prompt tokens than allowed; nothing was sent.
-
-    Attributes:
-        estimated_tokens: the estimate that was refused.
-        limit: the limit it passed.
-    """
-
-    def __init__(self, message: str, *, estimated_tokens: int, limit: int) -> None:
-        super().__init__(message)
-        self.estimated_tokens = estimated_tokens
-        self.limit = limit
 
 
 def estimate_tokens(characters: int) -> int:
@@ -70,6 +56,15 @@ def cut_text(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}... [{len(text) - limit:,} more characters cut]"
+
+
+def cut_reply(text: str, limit: int) -> str:
+    """A rejected reply as echoed in a re-ask: its first `limit` characters.
+
+    The mark says nothing of the full length: a replay, which stored only the start of an
+    oversized reply, must build the very same re-ask (and so the same cache key).
+    """
+    return text if len(text) <= limit else f"{text[:limit]}... [the rest of this reply was cut]"
 
 
 def bounded_response(response: dict[str, Any], limit: int) -> dict[str, Any]:

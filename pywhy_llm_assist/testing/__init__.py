@@ -2,7 +2,8 @@
 
 - `ScriptedModel`: a test double that answers from a queue or a function and records requests.
 - `FakeOpenAIServer`: a loopback OpenAI-compatible HTTP server, with latency and a seeded
-  `FaultPlan` (rate limits, 5xx, timeouts, resets, invalid JSON, truncation, refusals, ...).
+  `FaultPlan` (rate limits, 5xx, timeouts, resets, invalid JSON, truncation, refusals, and a
+  hostile server's tricks: dripped replies, echoed API keys, junk usage, huge replies).
 
 Example:
     >>> from pywhy_llm_assist.testing import ScriptedModel

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -278,3 +283,98 @@ def test_bad_edges(text: str) -> None:
 def test_bad_tiers(text: str) -> None:
     with pytest.raises(InputError, match="every tier needs"):
         parse_tiers(text)
+
+
+# --------------------------------------------------------------------------- inputs that never end
+def ends(function: Any, *arguments: Any) -> tuple[bool, Any]:
+    """Run `function` in a thread: (whether it ended within 30 s, its result or exception)."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(function(*arguments))
+        except BaseException as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(30)
+    return not thread.is_alive(), outcome[0] if outcome else None
+
+
+@pytest.mark.parametrize(
+    ("read", "name"),
+    [
+        (read_variables, "v.yaml"),
+        (read_graph, "g.dot"),
+        (lambda path: read_context(f"@{path}"), "context.txt"),
+    ],
+)
+def test_a_fifo_input_is_refused_instead_of_hanging(tmp_path: Path, read: Any, name: str) -> None:
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    ended, outcome = ends(read, fifo)
+    assert ended, "reading a FIFO hung"
+    assert isinstance(outcome, InputError) and "FIFO" in str(outcome)
+
+
+def test_dev_zero_as_a_variables_file_is_refused_before_reading(tmp_path: Path) -> None:
+    link = tmp_path / "z.yaml"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(InputError, match="character device") as error:
+        read_variables(link)
+    one_line(error)
+
+
+def billion_laughs(levels: int) -> str:
+    lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, levels):
+        lines.append(f"l{level}: &l{level} [" + ",".join([f"*l{level - 1}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_aliases_are_checked_in_linear_time(tmp_path: Path) -> None:
+    # 12 levels expand to 9**12 (about 3e11) strings as a tree: a tree walk never ends.
+    path = write(tmp_path, "laughs.yaml", billion_laughs(12))
+    ended, outcome = ends(read_variables, path)
+    assert ended, "the duplicate-key check expanded the aliases"
+    assert isinstance(outcome, InputError) and "laughs.yaml" in str(outcome)
+
+
+def test_a_duplicate_key_behind_an_alias_is_still_found(tmp_path: Path) -> None:
+    text = "base: &base {description: x}\nvariables:\n  rain: *base\n  wet: x\n  rain: y\n"
+    with pytest.raises(InputError, match="line 5: duplicate key 'rain'"):
+        read_variables(write(tmp_path, "v.yaml", text))
+
+
+@pytest.mark.parametrize("suffix", [".json", ".dot", ".gml", ".dagitty"])
+def test_graph_files_with_a_byte_order_mark_are_read(
+    tmp_path: Path, graph: CausalGraph, suffix: str
+) -> None:
+    writers = {
+        ".json": graph.to_json,
+        ".dot": graph.to_dot,
+        ".gml": graph.to_gml,
+        ".dagitty": graph.to_dagitty,
+    }
+    path = tmp_path / f"graph{suffix}"
+    path.write_bytes(b"\xef\xbb\xbf" + writers[suffix]().encode())
+    assert sorted(read_graph(path).edge_pairs) == sorted(graph.edge_pairs)
+
+
+def test_a_graph_on_standard_input_is_read_once(tmp_path: Path, graph: CausalGraph) -> None:
+    # --graph /dev/stdin (and '-'): the graph is read once, so a pipe is not found empty.
+    for name in ("/dev/stdin", "-"):
+        result = subprocess.run(
+            [
+                *(sys.executable, "-m", "pywhy_llm_assist", "critique", "--no-model"),
+                *("--graph", name, "--graph-format", "dot", "-q"),
+            ],
+            input="\ufeff" + graph.to_dot(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        )
+        assert result.returncode == 0, result.stderr
+        assert '"rain"' in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -164,3 +165,60 @@ def test_awkward_names_end_to_end_through_suggest_graph() -> None:
     graph = assistant.suggest_graph(list(AWKWARD), strategy="whole")
     assert set(graph.edge_pairs) == {(first, second), (third, fourth)}
     assert graph.names == AWKWARD
+
+
+# ---------------------------------------------------------------- names that look alike
+@pytest.mark.parametrize(
+    ("name", "character"),
+    [
+        ("zw\u200bsp", "U+200B ZERO WIDTH SPACE"),
+        ("\u202erecnac\u202c", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("a\u2066b", "U+2066 LEFT-TO-RIGHT ISOLATE"),
+        ("soft\u00adhyphen", "U+00AD SOFT HYPHEN"),
+        ("line\u2028break", "U+2028 LINE SEPARATOR"),
+        ("\ufeffbom", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+    ],
+)
+def test_invisible_format_characters_in_a_name_are_refused(name: str, character: str) -> None:
+    with pytest.raises(InputError, match=re.escape(character)):
+        Variables([name, "other"])
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("age", "\u0430ge"),  # Cyrillic a
+        ("cancer", "\u0441ancer"),  # Cyrillic es
+        ("smoking", "\u0455moking"),  # Cyrillic dze
+        ("alpha", "\u03b1lpha"),  # Greek alpha
+        ("blood pressure", "blood  pressure"),
+        ("income_I", "income_l"),
+    ],
+)
+def test_names_that_look_alike_are_refused_with_both_spellings(first: str, second: str) -> None:
+    with pytest.raises(InputError, match="look the same") as caught:
+        Variables([first, "other", second])
+    assert repr(first) in str(caught.value) and repr(second) in str(caught.value)
+
+
+def test_distinct_names_with_digits_letters_and_scripts_are_kept() -> None:
+    names = ["x1", "xl", "x0", "xo", "Lungenkrebs", "肺癌", "возраст", "age", "ages", "a_b", "a-b"]
+    assert Variables(names).names == tuple(names)
+
+
+def test_look_alike_names_from_the_model_are_left_out(caplog: pytest.LogCaptureFixture) -> None:
+    def respond(request: ChatRequest) -> dict[str, Any]:
+        unmeasured = [
+            {"name": name, "description": "d", "rationale": "r", "confidence": "high"}
+            for name in ("\u0430ge", "\u202eega\u202c", "genetics")
+        ]
+        return {"measured": [], "unmeasured": unmeasured}
+
+    assistant = Assistant("test", client=ScriptedModel(respond=respond), cache_mode="off")
+    suggestions = assistant.suggest_confounders(
+        "smoking", "cancer", {"smoking": "s", "cancer": "c", "age": "age in years"}
+    )
+    assert [item.variable for item in suggestions.items] == ["genetics"]
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "'\u0430ge' (U+0430 CYRILLIC SMALL LETTER A) looks like the variable 'age'" in logged
+    assert "U+202E" in logged

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from _listener import proxied
 
 from pywhy_llm_assist import (
     Assistant,
@@ -136,3 +137,20 @@ def test_missing_model_wheel_names_the_install_command(monkeypatch: pytest.Monke
 def test_missing_model_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         LocalServer(tmp_path / "missing.gguf")
+
+
+@requires_local_model
+@pytest.mark.local_model
+def test_local_mode_never_sends_prompts_through_a_proxy(
+    local_assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The README's promise: with --local "your data never leaves the machine", even when the
+    # shell sets HTTP_PROXY for everything else.
+    sink = proxied(monkeypatch)
+    proxy = next(sink)
+    try:
+        graph = local_assistant.suggest_graph(VARIABLES, strategy="whole", context="a garden")
+    finally:
+        next(sink, None)
+    assert set(graph.names) == set(VARIABLES)
+    assert proxy.received == [], "a prompt of the embedded model went to the proxy"

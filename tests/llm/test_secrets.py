@@ -19,9 +19,16 @@ from typing import Any
 import pytest
 from _snapshot import example_reply
 
-from pywhy_llm_assist import Assistant, CausalGraph, QueriesFailedError, RetryPolicy
+from pywhy_llm_assist import (
+    Assistant,
+    CausalGraph,
+    InvalidOutputError,
+    ModelError,
+    QueriesFailedError,
+    RetryPolicy,
+)
 from pywhy_llm_assist.review._decisions import to_review_html
-from pywhy_llm_assist.testing import FakeOpenAIServer, FaultPlan
+from pywhy_llm_assist.testing import FakeOpenAIServer, FaultKind, FaultPlan
 
 FAKE_PREFIX = "sk" + "-"  # fake keys are built at run time: no key-shaped literal in the repo
 FAKE_KEY = FAKE_PREFIX + "fake-SECRETKEY0123456789abcdef"
@@ -264,3 +271,94 @@ def test_a_command_line_run_leaves_no_key_in_its_files_output_or_logs(
         assert not leaks(path.read_text(encoding="utf-8")), f"{path} holds a secret"
     assert not leaks(output + errors)
     assert not leaks("\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records))
+
+
+# ---------------------------------------------------------------- a server that echoes the key
+def echo_assistant(server: FakeOpenAIServer, **options: Any) -> Assistant:
+    options.setdefault("retry", POLICY)
+    return Assistant("fake-model", base_url=server.base_url, api_key=FAKE_KEY, **options)
+
+
+def error_texts(error: BaseException) -> list[str]:
+    """Everything an error shows: str, repr, its causes, attempts and failures."""
+    texts = [str(error), repr(error)]
+    for attempt in getattr(error, "attempts", ()) or ():
+        texts += [attempt.content, attempt.error, repr(attempt)]
+    for _, failure in getattr(error, "failures", ()):
+        texts += error_texts(failure)
+    cause = error.__cause__ or getattr(error, "last_error", None)
+    if cause is not None and cause is not error:
+        texts += [str(cause), repr(cause), repr(getattr(cause, "body", None))]
+    return texts
+
+
+@pytest.mark.parametrize("kind", ["echo_key_error", "echo_key_refusal"])
+def test_a_key_echoed_in_an_error_or_refusal_is_in_no_exception(kind: FaultKind) -> None:
+    with (
+        FakeOpenAIServer(answer, fault_plan=FaultPlan.script([kind])) as server,
+        pytest.raises(ModelError) as caught,
+    ):
+        echo_assistant(server, cache_mode="off").suggest_graph(VARIABLES, strategy="whole")
+    assert server.chat_requests[0].headers["authorization"] == f"Bearer {FAKE_KEY}"
+    texts = error_texts(caught.value)
+    assert any("[REDACTED]" in text for text in texts), "the fault echoed nothing"
+    assert not [text for text in texts if FAKE_KEY in text]
+
+
+def test_a_key_echoed_in_invalid_replies_is_in_no_attempt() -> None:
+    def invalid(body: dict[str, Any]) -> str:
+        return f"not JSON at all, sent with {FAKE_KEY}"
+
+    with FakeOpenAIServer(invalid) as server, pytest.raises(InvalidOutputError) as caught:
+        echo_assistant(server, cache_mode="off").suggest_graph(VARIABLES, strategy="whole")
+    assert len(caught.value.attempts) == 3
+    assert not [text for text in error_texts(caught.value) if FAKE_KEY in text]
+    resent = json.dumps([request.body for request in server.chat_requests])
+    assert FAKE_KEY not in resent, "a re-ask sent the echoed key back"
+
+
+def test_a_key_echoed_in_a_reply_reaches_no_output_and_replays_identically(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    plan = FaultPlan.script(["echo_key_reply"] * 20)
+    with FakeOpenAIServer(answer, fault_plan=plan) as server:
+        live = echo_assistant(server, cache=cache, cache_mode="record_missing")
+        graph = live.suggest_graph(VARIABLES, strategy="per_node")
+        critique = live.critique(graph, treatment="smoking", outcome="cancer")
+        replayed = echo_assistant(server, cache=cache, cache_mode="replay").suggest_graph(
+            VARIABLES, strategy="per_node"
+        )
+    assert server.fault_counts["echo_key_reply"] >= 4
+    rationales = " ".join(edge.rationale for edge in graph.edges)
+    assert "[REDACTED]" in rationales, "the fault put no key in the rationales"
+    page = tmp_path / "review.html"
+    to_review_html(graph, page, critique=critique)
+    for text in (graph.to_json(), critique.to_json(), str(critique), page.read_text()):
+        assert FAKE_KEY not in text
+
+    def evidence(suggested: CausalGraph) -> list[tuple[str, str, str]]:
+        return [(edge.source, edge.target, edge.rationale) for edge in suggested.edges]
+
+    assert evidence(replayed) == evidence(graph), "live and replayed rationales differ"
+
+
+def test_the_command_line_never_prints_an_echoed_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from pywhy_llm_assist.cli._main import main
+
+    variables = tmp_path / "variables.yaml"
+    variables.write_text("rain: whether it rained\nwet: whether the grass is wet\n")
+    monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
+    with FakeOpenAIServer(answer, fault_plan=FaultPlan.script(["echo_key_error"])) as server:
+        code = main(
+            [
+                *("suggest-graph", "--variables", str(variables), "--strategy", "whole"),
+                *("--model", "m", "--base-url", server.base_url, "--cache-mode", "off"),
+            ]
+        )
+    captured = capsys.readouterr()
+    assert code == 3
+    assert "Incorrect API key provided: [REDACTED]" in captured.err
+    assert FAKE_KEY not in captured.err + captured.out
