@@ -122,6 +122,23 @@ def test_a_context_too_large_is_refused_with_the_estimate_before_any_request(
     assert server.chat_requests == []
 
 
+def test_a_context_too_large_for_one_question_is_refused_before_it_is_sent(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    context = tmp_path / "context.txt"
+    context.write_text("background " * 500_000)  # 5.5 MB
+    with FakeOpenAIServer(whole) as server:
+        code, _, err = run(
+            capsys,
+            *("confounders", "--variables", str(HEALTH), "--context", f"@{context}"),
+            *("--treatment", "exercise", "--outcome", "heart_disease", "--model", "m"),
+            *("--base-url", server.base_url, "--cache-mode", "off"),
+        )
+    assert_one_line(code, err, "the prompt would be about 1,37", 2)
+    assert "nothing was sent" in err
+    assert server.chat_requests == []
+
+
 def test_a_quadratic_run_is_refused_before_its_queries_are_built(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
