@@ -33,6 +33,7 @@ from typing import Any, NamedTuple, TypeAlias
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..core._errors import GraphFormatError, InputError
+from ..core._files import read_text_file
 from ..core._variables import Variable
 from ..graph._causal_graph import CausalGraph
 
@@ -168,8 +169,10 @@ def load_benchmark(path_or_name: str | Path) -> BenchmarkGraph:
             raise InputError(f"benchmark file {path} does not exist")
         path = _find(str(path_or_name))
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text_file(path, "benchmark file"))
         parsed = BenchmarkFile.model_validate(data)
+    except InputError as error:
+        raise GraphFormatError(str(error)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise GraphFormatError(f"cannot read benchmark file {path}: {error}") from None
     except ValidationError as error:

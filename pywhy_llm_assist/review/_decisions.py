@@ -18,6 +18,7 @@ import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..core._errors import InputError, ReviewError
+from ..core._files import read_text_file
 from ..core._json_file import first_error
 from ..core._variables import Variable
 from ..graph._causal_graph import CausalGraph, DroppedEdge, Edge, Provenance
@@ -173,10 +174,10 @@ class ReviewDecisions(BaseModel):
         Example:
             >>> ReviewDecisions.from_file("review-decisions.json")  # doctest: +SKIP
         """
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ReviewError(f"cannot read review decisions file {str(path)!r}: {error}") from None
+        try:  # a regular file only, bounded, read once (a FIFO must not hang)
+            text = read_text_file(path, "review decisions file")
+        except InputError as error:
+            raise ReviewError(str(error)) from None
         return cls.from_json(text)
 
 
