@@ -177,7 +177,7 @@ class ReviewDecisions(BaseModel):
         try:  # a regular file only, bounded, read once (a FIFO must not hang)
             text = read_text_file(path, "review decisions file")
         except InputError as error:
-            raise ReviewError(str(error)) from None
+            raise ReviewError(f"cannot read the review decisions: {error}") from None
         return cls.from_json(text)
 
 
