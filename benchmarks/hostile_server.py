@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import platform
 import socket
 import subprocess
@@ -139,6 +140,8 @@ def start_up() -> str:
 def main() -> None:
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
     print("command: python benchmarks/hostile_server.py")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"load average at the start (1, 5, 15 min): {load} on {os.cpu_count()} cores")
     print(start_up())
     for case in (refused, drip, retry_after_nan, lambda: laughs(9), lambda: laughs(12)):
         print(case(), flush=True)
