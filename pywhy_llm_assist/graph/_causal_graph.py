@@ -30,6 +30,8 @@ DropReason = Literal[
     "cycle",
     "below_threshold",
     "rejected_in_review",
+    "graph_disagrees",
+    "not_requested",
 ]
 
 
@@ -94,7 +96,10 @@ class DroppedEdge(BaseModel):
 
     Attributes:
         edge: the edge as proposed.
-        reason: a short code (``cycle``, ``conflict``, ``forbidden``, ...).
+        reason: a short code (``cycle``, ``conflict``, ``forbidden``, ...; from
+            `Suggestions.add_to_graph`: ``graph_disagrees`` when the graph check contradicts
+            the suggestion, ``not_requested`` for a measured confounder's edge without
+            ``include_measured=True``).
         detail: one sentence for the reviewer.
         reversed: True when the opposite edge was kept instead.
     """

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..core._json_file import JsonFile
 from ..core._usage import Usage
 from ..core._variables import Variable
-from ..graph._causal_graph import CausalGraph, Edge, Provenance
+from ..graph._causal_graph import CausalGraph, DroppedEdge, DropReason, Edge, Provenance
 
 Role = Literal[
     "confounder",
@@ -120,11 +120,29 @@ class Suggestions(JsonFile):
         """Suggestions with the given role."""
         return tuple(item for item in self.items if item.role == role)
 
-    def add_to_graph(self, graph: CausalGraph) -> CausalGraph:
-        """Add every unmeasured confounder as a latent node causing treatment and outcome.
+    def add_to_graph(self, graph: CausalGraph, *, include_measured: bool = False) -> CausalGraph:
+        """Add the suggested unmeasured confounders to `graph` as latent nodes.
 
-        Measured confounders get edges to treatment and outcome where the graph lacks them,
-        unless an edge would close a cycle.
+        Each unmeasured confounder becomes a latent variable with two edges, to the treatment
+        and to the outcome. Nothing else is added unless asked: a measured confounder's
+        missing edges are added only with ``include_measured=True``, and never for a
+        suggestion the graph check disagrees with (``graph_verdict is False``: the graph you
+        gave says it is not a common cause, e.g. it is an instrument). Every edge left out
+        (not requested, the graph disagrees, or it would close a cycle) is listed in the
+        result's ``dropped`` with its reason, so nothing the model proposed is lost.
+
+        Args:
+            graph: the graph to extend (it must contain the treatment and the outcome).
+            include_measured: also add edges from measured confounders to the treatment and
+                the outcome where the graph lacks them.
+
+        Example:
+            >>> graph = CausalGraph.from_edges(["z", "t", "y"], [("z", "t"), ("t", "y")])
+            >>> found = Suggestions(task="confounders", treatment="t", outcome="y", items=(
+            ...     VariableSuggestion(role="confounder", variable="genes", measured=False,
+            ...                        confidence=0.8),))
+            >>> found.add_to_graph(graph).edge_pairs[2:]
+            [('genes', 't'), ('genes', 'y')]
         """
         graph.variable(self.treatment)
         graph.variable(self.outcome)
@@ -133,43 +151,67 @@ class Suggestions(JsonFile):
             for item in self.unmeasured
             if item.role == "confounder" and item.variable not in graph.names
         ]
+        latent_names = {variable.name for variable in latent} | set(graph.latent)
+        network = graph.to_networkx()
+        network.add_nodes_from(variable.name for variable in latent)
         edges = list(graph.edges)
+        dropped = list(graph.dropped)
         for item in self.by_role("confounder"):
+            left_out = _reason_to_leave_out(item, item.variable in latent_names, include_measured)
             for target in (self.treatment, self.outcome):
-                if item.variable == target or any(
-                    edge.pair == (item.variable, target) for edge in edges
-                ):
+                if item.variable == target or network.has_edge(item.variable, target):
                     continue
-                edges.append(
-                    Edge(
-                        source=item.variable,
-                        target=target,
-                        confidence=item.confidence,
-                        rationale=item.rationale,
-                        provenance=(item.provenance,),
-                    )
+                edge = Edge(
+                    source=item.variable,
+                    target=target,
+                    confidence=item.confidence,
+                    rationale=item.rationale,
+                    provenance=(item.provenance,),
                 )
-        updated = CausalGraph(
+                reason = left_out
+                if reason is None and nx.has_path(network, target, item.variable):
+                    reason = "cycle"
+                if reason is not None:
+                    dropped.append(DroppedEdge(edge=edge, reason=reason, detail=_DETAIL[reason]))
+                    continue
+                network.add_edge(item.variable, target)
+                edges.append(edge)
+        return CausalGraph(
             variables=(*graph.variables, *latent),
             edges=tuple(edges),
-            dropped=graph.dropped,
+            dropped=tuple(dropped),
             usage=graph.usage,
             metadata=graph.metadata,
         )
-        if not updated.is_acyclic():
-            network = graph.to_networkx()
-            existing = set(graph.edges)
-            safe = [
-                edge
-                for edge in edges
-                if edge in existing or not nx.has_path(network, edge.target, edge.source)
-            ]
-            updated = updated.model_copy(update={"edges": tuple(safe)})
-            updated.require_acyclic()
-        return updated
 
     def __str__(self) -> str:
         header = (
             f"{self.task} for {self.treatment} -> {self.outcome}: {len(self.items)} suggestions"
         )
         return "\n".join([header, *(f"  {item}" for item in self.items)])
+
+
+_DETAIL: dict[DropReason, str] = {
+    "not_requested": (
+        "a measured confounder's edge; add_to_graph(..., include_measured=True) adds it"
+    ),
+    "graph_disagrees": (
+        "the graph check says this variable is not a common cause of treatment and outcome; "
+        "the edge was not added"
+    ),
+    "cycle": "adding this confounder's edge would close a cycle",
+}
+
+
+def _reason_to_leave_out(
+    item: VariableSuggestion, is_latent: bool, include_measured: bool
+) -> DropReason | None:
+    """Why the edges of confounder `item` stay out of the graph (None: add them).
+
+    A node that is not latent (in the graph, or added as a latent node here) is measured.
+    """
+    if item.graph_verdict is False:
+        return "graph_disagrees"
+    if not is_latent and not include_measured:
+        return "not_requested"
+    return None
