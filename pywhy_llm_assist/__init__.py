@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from .evaluate._table import format_table
     from .graph._causal_graph import CausalGraph, DroppedEdge, Edge, Provenance
     from .identify._checks import check_graph
-    from .identify._findings import Critique, Finding, SuggestedEdit, apply_edits
+    from .identify._edits import apply_edits
+    from .identify._findings import Critique, Finding, SuggestedEdit
     from .identify._suggestions import Condition, Suggestions, VariableSuggestion
     from .llm._backends import ChatBackend, ChatRequest, OpenAIBackend
     from .llm._cache import CACHE_MODES, ResponseCache
@@ -131,7 +132,7 @@ _SOURCES: dict[str, str] = {
     "Variable": ".core._variables",
     "VariableSuggestion": ".identify._suggestions",
     "Variables": ".core._variables",
-    "apply_edits": ".identify._findings",
+    "apply_edits": ".identify._edits",
     "apply_review": ".review._decisions",
     "check_graph": ".identify._checks",
     "compare_graphs": ".evaluate._metrics",

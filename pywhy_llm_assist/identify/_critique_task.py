@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ..core._variables import proposed_name_problem
-from ..graph._causal_graph import CausalGraph
+from ..graph._causal_graph import CausalGraph, Provenance
 from ..llm._engine import LanguageModel, ProgressCallback
 from ..llm._query import Query
 from ..llm._reply_schema import Rationale, ReplyModel, Severity, ShortText, VariableName
@@ -211,7 +211,18 @@ async def critique_with(
     async with language_model.run(progress) as run:
         (answer,) = await language_model.ask_many([query], run)
         usage = run.usage
-    findings = [*exact.findings, *model_findings(answer.reply, graph)]
+    provenance = Provenance(
+        origin="model",
+        model=answer.model,
+        prompt_version=answer.prompt_version,
+        strategy="critique",
+        cache_keys=answer.cache_keys,
+    )
+    from_model = [
+        finding.model_copy(update={"provenance": provenance})
+        for finding in model_findings(answer.reply, graph)
+    ]
+    findings = [*exact.findings, *from_model]
     findings.sort(
         key=lambda finding: (SEVERITY_ORDER.index(finding.severity), finding.source != "graph")
     )

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..core._errors import InputError
-from ..core._json_file import JsonFile, first_error
+from ..core._json_file import JsonFile
 from ..core._text import counted
 from ..core._usage import Usage
-from ..core._variables import Variable
-from ..graph._causal_graph import CausalGraph, DroppedEdge, Edge, Provenance
+from ..graph._causal_graph import CausalGraph, Provenance
 
 EditAction = Literal["add_edge", "remove_edge", "reverse_edge", "add_latent", "set_adjustment"]
 Severity = Literal["info", "low", "medium", "high"]
@@ -297,6 +295,8 @@ class Finding(BaseModel):
         variables: the variables concerned.
         edit: the change that would address it, if one makes sense.
         confidence: 0..1, for model findings only.
+        provenance: for model findings, the model, prompt version and cache keys of the answer
+            that raised it (`Critique.apply` gives the edges it adds this provenance).
     """
 
     model_config = _FROZEN
@@ -309,6 +309,7 @@ class Finding(BaseModel):
     variables: tuple[str, ...] = ()
     edit: SuggestedEdit | None = None
     confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    provenance: Provenance | None = None
 
     @model_validator(mode="after")
     def _graph_findings_are_certain(self) -> Finding:
@@ -401,29 +402,42 @@ class Critique(JsonFile):
         self,
         edits_or_findings: Iterable[SuggestedEdit | Finding] | None = None,
         *,
-        origin: EditOrigin = "review",
+        origin: EditOrigin | None = None,
         reviewer: str | None = None,
     ) -> CausalGraph:
         """Return the graph with the given edits applied (None: every suggested edit).
 
-        Findings contribute their edit, with their message as the provenance note. Repeated
-        edits are applied once. ``set_adjustment`` edits do not change the graph.
+        Findings contribute their edit, with their message as the provenance note. An edit
+        from a model finding keeps the model's provenance (origin ``model``, with the model,
+        prompt version and cache keys of the answer); an edit from a graph check or a bare
+        `SuggestedEdit` gets origin ``user``. ``review`` is recorded only for decisions a
+        reviewer made: with ``reviewer=...`` every applied edit also gets a ``review`` entry
+        naming them. Repeated edits are applied once; ``set_adjustment`` edits do not change
+        the graph.
+
+        Args:
+            edits_or_findings: which edits to apply; None applies every suggested edit.
+            origin: ``user`` or ``review``, recorded for the applied edits (``review`` needs
+                a `reviewer`); by default ``review`` with a reviewer, else ``user``.
+            reviewer: who decided to apply them.
 
         Raises:
-            InputError: a finding without an edit, an edit that does not fit the graph, or a
-                result with a cycle.
+            InputError: a finding without an edit, an edit that does not fit the graph, a
+                result with a cycle, or ``origin="review"`` without a reviewer.
         """
+        from ._edits import EditStep, apply_steps, decision_provenance
+
+        decision = decision_provenance(origin, reviewer)
         chosen = self.findings if edits_or_findings is None else tuple(edits_or_findings)
-        steps: dict[SuggestedEdit, tuple[str, str]] = {}
+        steps: dict[SuggestedEdit, EditStep] = {}
         for item in chosen:
             if isinstance(item, SuggestedEdit):
-                steps.setdefault(item, (item.describe(), ""))
+                steps.setdefault(item, EditStep.decided(item, decision, item.describe()))
             elif item.edit is not None:
-                note = f"{item.kind}: {item.message}"
-                steps.setdefault(item.edit, (note, item.rationale or item.message))
+                steps.setdefault(item.edit, EditStep.from_finding(item, decision))
             elif edits_or_findings is not None:
                 raise InputError(f"the {item.kind} finding suggests no edit: {item.message}")
-        return _apply(self.graph, steps.items(), origin=origin, reviewer=reviewer)
+        return apply_steps(self.graph, steps.values())
 
     def __str__(self) -> str:
         question = (
@@ -445,154 +459,3 @@ class Critique(JsonFile):
         if self.usage is not None:
             lines.append(f"  usage: {self.usage.summary()}")
         return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------- applying edits
-def apply_edits(
-    graph: CausalGraph,
-    edits: Iterable[SuggestedEdit],
-    *,
-    origin: EditOrigin = "review",
-    reviewer: str | None = None,
-) -> CausalGraph:
-    """Return a copy of `graph` with `edits` applied in order.
-
-    New and reversed edges get a `Provenance` with `origin` (``review`` or ``user``);
-    removed and reversed edges are kept in `CausalGraph.dropped` (reason
-    ``rejected_in_review``). ``add_latent`` adds an unmeasured variable with an edge into each
-    of `SuggestedEdit.variables`; ``set_adjustment`` leaves the graph unchanged.
-
-    Raises:
-        InputError: an edit names an unknown variable, adds an edge that exists, removes or
-            reverses one that does not, or the result has a cycle.
-
-    Example:
-        >>> graph = CausalGraph.from_edges(["a", "b"], [("a", "b")])
-        >>> edit = SuggestedEdit(action="reverse_edge", source="a", target="b")
-        >>> apply_edits(graph, [edit]).edge_pairs
-        [('b', 'a')]
-    """
-    steps = [(edit, (edit.describe(), "")) for edit in edits]
-    return _apply(graph, steps, origin=origin, reviewer=reviewer)
-
-
-@dataclass
-class _Draft:
-    """A graph being edited: variables, edges by pair (in order) and dropped edges."""
-
-    variables: list[Variable]
-    edges: dict[tuple[str, str], Edge]
-    dropped: list[DroppedEdge] = field(default_factory=list)
-
-    def require(self, *names: str | None) -> None:
-        known = {variable.name for variable in self.variables}
-        for name in names:
-            if name not in known:
-                raise InputError(f"the edit names {name!r}, which is not a variable of the graph")
-
-    def take(self, edit: SuggestedEdit) -> Edge:
-        pair = (str(edit.source), str(edit.target))
-        if pair not in self.edges:
-            raise InputError(f"cannot {edit.describe()}: the graph has no such edge")
-        return self.edges.pop(pair)
-
-    def put(self, edge: Edge) -> None:
-        if edge.pair in self.edges:
-            raise InputError(f"the edge {edge.source} -> {edge.target} is already in the graph")
-        self.edges[edge.pair] = edge
-
-
-def _add_edge(draft: _Draft, edit: SuggestedEdit, provenance: Provenance, rationale: str) -> None:
-    draft.require(edit.source, edit.target)
-    draft.put(
-        Edge(
-            source=str(edit.source),
-            target=str(edit.target),
-            rationale=rationale,
-            provenance=(provenance,),
-        )
-    )
-
-
-def _remove_edge(
-    draft: _Draft, edit: SuggestedEdit, provenance: Provenance, rationale: str
-) -> None:
-    old = draft.take(edit)
-    draft.dropped.append(
-        DroppedEdge(edge=old, reason="rejected_in_review", detail=provenance.note or "")
-    )
-
-
-def _reverse_edge(
-    draft: _Draft, edit: SuggestedEdit, provenance: Provenance, rationale: str
-) -> None:
-    old = draft.take(edit)
-    draft.put(
-        Edge(
-            source=old.target,
-            target=old.source,
-            rationale=old.rationale or rationale,
-            provenance=(*old.provenance, provenance),
-        )
-    )
-    draft.dropped.append(
-        DroppedEdge(
-            edge=old, reason="rejected_in_review", detail=provenance.note or "", reversed=True
-        )
-    )
-
-
-def _add_latent(draft: _Draft, edit: SuggestedEdit, provenance: Provenance, rationale: str) -> None:
-    draft.require(*edit.variables)
-    try:
-        latent = Variable(
-            name=str(edit.latent_name), description=edit.latent_description, latent=True
-        )
-    except ValidationError as error:
-        raise InputError(f"invalid latent variable: {first_error(error)}") from None
-    if any(variable.name == latent.name for variable in draft.variables):
-        raise InputError(f"cannot add latent {latent.name!r}: a variable of that name exists")
-    draft.variables.append(latent)
-    for target in edit.variables:
-        draft.put(
-            Edge(source=latent.name, target=target, rationale=rationale, provenance=(provenance,))
-        )
-
-
-def _set_adjustment(
-    draft: _Draft, edit: SuggestedEdit, provenance: Provenance, rationale: str
-) -> None:
-    draft.require(*edit.variables)
-
-
-_EDIT_HANDLERS: dict[str, Callable[[_Draft, SuggestedEdit, Provenance, str], None]] = {
-    "add_edge": _add_edge,
-    "remove_edge": _remove_edge,
-    "reverse_edge": _reverse_edge,
-    "add_latent": _add_latent,
-    "set_adjustment": _set_adjustment,
-}
-
-
-def _apply(
-    graph: CausalGraph,
-    steps: Iterable[tuple[SuggestedEdit, tuple[str, str]]],
-    *,
-    origin: EditOrigin,
-    reviewer: str | None,
-) -> CausalGraph:
-    """Apply `(edit, (note, rationale))` steps in order and return the new graph."""
-    draft = _Draft(list(graph.variables), {edge.pair: edge for edge in graph.edges})
-    for edit, (note, rationale) in steps:
-        provenance = Provenance(origin=origin, reviewer=reviewer, note=note)
-        _EDIT_HANDLERS[edit.action](draft, edit, provenance, rationale)
-    kept = [item for item in graph.dropped if item.edge.pair not in draft.edges]
-    result = CausalGraph(
-        variables=tuple(draft.variables),
-        edges=tuple(draft.edges.values()),
-        dropped=(*kept, *draft.dropped),
-        usage=graph.usage,
-        metadata=dict(graph.metadata),
-    )
-    result.require_acyclic()
-    return result

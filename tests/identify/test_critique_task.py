@@ -96,6 +96,19 @@ def test_applying_chosen_edits_yields_the_revised_graph(graph: CausalGraph) -> N
     assert everything.latent == ("genes",)
 
 
+def test_applied_model_edits_carry_the_model_provenance(graph: CausalGraph) -> None:
+    reply = {"findings": [finding("missing_edge", cause="coffee", effect="cancer")]}
+    critique = Assistant("scripted", client=ScriptedModel([reply])).critique(graph)
+    (missing,) = critique.model_findings
+    assert missing.provenance is not None
+    assert missing.provenance.model == "scripted" and missing.provenance.strategy == "critique"
+    assert missing.provenance.prompt_version and len(missing.provenance.cache_keys) == 1
+    (entry,) = critique.apply().edge("coffee", "cancer").provenance
+    assert entry.origin == "model" and entry.reviewer is None
+    assert entry.cache_keys == missing.provenance.cache_keys
+    assert Critique.from_json(critique.to_json()) == critique
+
+
 def test_exact_checks_run_with_no_model(graph: CausalGraph) -> None:
     critique = check_graph(graph, treatment="smoking", outcome="cancer", adjustment_set=[])
     assert critique.model_findings == ()

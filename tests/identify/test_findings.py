@@ -10,7 +10,8 @@ from pydantic import ValidationError
 from pywhy_llm_assist.core._errors import InputError
 from pywhy_llm_assist.core._usage import Usage
 from pywhy_llm_assist.graph._causal_graph import CausalGraph, Edge, Provenance
-from pywhy_llm_assist.identify._findings import Critique, Finding, SuggestedEdit, apply_edits
+from pywhy_llm_assist.identify._edits import apply_edits
+from pywhy_llm_assist.identify._findings import Critique, Finding, SuggestedEdit
 
 
 def make_graph() -> CausalGraph:
@@ -146,13 +147,18 @@ def test_critique_str_lists_findings_most_serious_first() -> None:
 
 
 # --------------------------------------------------------------------------- apply_edits
-def test_add_edge_gets_review_provenance() -> None:
-    graph = apply_edits(
-        make_graph(), [SuggestedEdit(action="add_edge", source="smoking", target="cancer")]
-    )
+def test_an_added_edge_is_the_user_s_unless_a_reviewer_is_named() -> None:
+    edit = SuggestedEdit(action="add_edge", source="smoking", target="cancer")
+    graph = apply_edits(make_graph(), [edit])
     edge = graph.edge("smoking", "cancer")
-    assert edge.provenance == (Provenance(origin="review", note="add edge smoking -> cancer"),)
+    assert edge.provenance == (Provenance(origin="user", note="add edge smoking -> cancer"),)
     assert graph.edge_pairs == [("smoking", "tar"), ("tar", "cancer"), ("smoking", "cancer")]
+    reviewed = apply_edits(make_graph(), [edit], reviewer="Dr. Rivera")
+    assert reviewed.edge("smoking", "cancer").provenance == (
+        Provenance(origin="review", reviewer="Dr. Rivera", note="add edge smoking -> cancer"),
+    )
+    with pytest.raises(InputError, match="reviewer"):
+        apply_edits(make_graph(), [edit], origin="review")
 
 
 def test_remove_edge_is_recorded_as_dropped() -> None:
@@ -230,7 +236,33 @@ def test_critique_apply_all_and_selected() -> None:
     assert added.provenance[0].note == "missing_edge: smoking may cause cancer directly."
     only_edge = critique.apply([critique.findings[2]], origin="user")
     assert only_edge.latent == ()
-    assert only_edge.edge("smoking", "cancer").provenance[0].origin == "user"
+    proposed, decided = only_edge.edge("smoking", "cancer").provenance
+    assert (proposed.origin, decided.origin) == ("model", "user")
+
+
+def test_critique_apply_keeps_the_model_provenance_and_names_no_reviewer() -> None:
+    asked = Provenance(origin="model", model="gpt-x", prompt_version="abc123", cache_keys=("k1",))
+    critique = make_critique()
+    findings = tuple(
+        item.model_copy(update={"provenance": asked}) if item.source == "model" else item
+        for item in critique.findings
+    )
+    critique = critique.model_copy(update={"findings": findings})
+    applied = critique.apply()
+    for pair in [("smoking", "cancer"), ("genotype", "smoking"), ("genotype", "cancer")]:
+        (entry,) = applied.edge(*pair).provenance
+        assert entry.origin == "model" and entry.reviewer is None
+        assert (entry.model, entry.prompt_version, entry.cache_keys) == ("gpt-x", "abc123", ("k1",))
+        assert entry.note and entry.note.split(":")[0] in {"missing_edge", "unmeasured_confounder"}
+    reviewed = critique.apply(reviewer="Dr. Rivera")
+    proposed, decided = reviewed.edge("smoking", "cancer").provenance
+    assert proposed.model == "gpt-x" and proposed.cache_keys == ("k1",)
+    assert (decided.origin, decided.reviewer) == ("review", "Dr. Rivera")
+    # A critique saved before findings carried provenance still applies as the model's.
+    old = Critique.from_json(make_critique().to_json())
+    assert old.apply().edge("smoking", "cancer").provenance[0].origin == "model"
+    with pytest.raises(InputError, match="reviewer"):
+        critique.apply(origin="review")
 
 
 def test_critique_apply_rejects_a_finding_without_edit() -> None:
