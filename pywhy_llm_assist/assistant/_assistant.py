@@ -13,6 +13,7 @@ from ..core._errors import InputError
 from ..core._usage import Budget, Usage
 from ..core._variables import VariablesLike
 from ..graph._causal_graph import CausalGraph
+from ..graph._importers import GraphLike
 from ..identify._critique_task import critique_with
 from ..identify._findings import Critique
 from ..identify._suggestions import Suggestions
@@ -282,7 +283,7 @@ class Assistant:
         outcome: str,
         variables: VariablesLike | None = None,
         *,
-        graph: CausalGraph | None = None,
+        graph: GraphLike | None = None,
         context: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> Suggestions:
@@ -304,7 +305,7 @@ class Assistant:
         outcome: str,
         variables: VariablesLike | None = None,
         *,
-        graph: CausalGraph | None = None,
+        graph: GraphLike | None = None,
         context: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> Suggestions:
@@ -313,8 +314,8 @@ class Assistant:
         Args:
             treatment, outcome: variable names.
             variables: the measured variables (default: the graph's).
-            graph: the analyst's graph; each measured suggestion is checked on it
-                (``item.graph_conditions``).
+            graph: the analyst's graph, a `CausalGraph` or a `networkx.DiGraph`; each
+                measured suggestion is checked on it (``item.graph_conditions``).
             context: a sentence or two about the domain.
 
         Returns:
@@ -333,7 +334,7 @@ class Assistant:
         outcome: str,
         variables: VariablesLike | None = None,
         *,
-        graph: CausalGraph | None = None,
+        graph: GraphLike | None = None,
         context: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> Suggestions:
@@ -355,14 +356,15 @@ class Assistant:
         outcome: str,
         variables: VariablesLike | None = None,
         *,
-        graph: CausalGraph | None = None,
+        graph: GraphLike | None = None,
         context: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> Suggestions:
         """Propose instruments, with relevance, exclusion and independence argued separately.
 
-        With a graph, each candidate's graphical conditions are checked and shown beside the
-        model's (``item.model_conditions`` and ``item.graph_conditions``).
+        With a graph (a `CausalGraph` or a `networkx.DiGraph`), each candidate's graphical
+        conditions are checked and shown beside the model's (``item.model_conditions`` and
+        ``item.graph_conditions``).
         """
         return run_sync(
             self.suggest_instruments_async(
@@ -376,7 +378,7 @@ class Assistant:
         outcome: str,
         variables: VariablesLike | None = None,
         *,
-        graph: CausalGraph | None = None,
+        graph: GraphLike | None = None,
         context: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> Suggestions:
@@ -398,11 +400,14 @@ class Assistant:
         outcome: str,
         variables: VariablesLike | None = None,
         *,
-        graph: CausalGraph | None = None,
+        graph: GraphLike | None = None,
         context: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> Suggestions:
-        """Propose mediators of treatment -> outcome (checked on the graph when given)."""
+        """Propose mediators of treatment -> outcome (checked on the graph when given).
+
+        `graph` may be a `CausalGraph` or a `networkx.DiGraph`.
+        """
         return run_sync(
             self.suggest_mediators_async(
                 treatment, outcome, variables, graph=graph, context=context, progress=progress
@@ -415,7 +420,7 @@ class Assistant:
         outcome: str,
         variables: VariablesLike | None = None,
         *,
-        graph: CausalGraph | None = None,
+        graph: GraphLike | None = None,
         context: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> Suggestions:
@@ -437,11 +442,14 @@ class Assistant:
         outcome: str,
         variables: VariablesLike | None = None,
         *,
-        graph: CausalGraph | None = None,
+        graph: GraphLike | None = None,
         context: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> Suggestions:
-        """Propose negative-control outcomes and exposures (checked on the graph when given)."""
+        """Propose negative-control outcomes and exposures (checked on the graph when given).
+
+        `graph` may be a `CausalGraph` or a `networkx.DiGraph`.
+        """
         return run_sync(
             self.suggest_negative_controls_async(
                 treatment, outcome, variables, graph=graph, context=context, progress=progress
@@ -451,7 +459,7 @@ class Assistant:
     # ------------------------------------------------------------------ critique
     async def critique_async(
         self,
-        graph: CausalGraph,
+        graph: GraphLike,
         *,
         treatment: str | None = None,
         outcome: str | None = None,
@@ -472,7 +480,7 @@ class Assistant:
 
     def critique(
         self,
-        graph: CausalGraph,
+        graph: GraphLike,
         *,
         treatment: str | None = None,
         outcome: str | None = None,
@@ -486,8 +494,9 @@ class Assistant:
         and missing confounders; the exact checks (no model) test cycles, the backdoor
         criterion, descendants of the treatment in the set, a minimal valid set, and latent
         variables. Every finding names its source, variables and a suggested edit;
-        ``critique.apply(...)`` yields the revised graph. For the exact checks alone, call
-        `check_graph`.
+        ``critique.apply(...)`` yields the revised graph. `graph` may be a `CausalGraph` or a
+        `networkx.DiGraph` (anything else is an `InputError` naming the converters). For the
+        exact checks alone, call `check_graph`.
         """
         return run_sync(
             self.critique_async(

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, cast, get_args
+from typing import Any, NoReturn, TypeAlias, cast, get_args
 
 import networkx as nx
 from pydantic import ValidationError
@@ -48,7 +48,7 @@ class _Draft:
         pair = (self.add_variable(source), self.add_variable(target))
         self.edges.setdefault(pair, {}).update(fields)
 
-    def build(self) -> CausalGraph:
+    def build(self, *, check_acyclic: bool = True) -> CausalGraph:
         if not self.variables:
             raise GraphFormatError(f"{self.label}: the graph has no nodes")
         provenance = (Provenance(origin="import", note=self.note),)
@@ -61,7 +61,8 @@ class _Draft:
                 for (source, target), fields in self.edges.items()
             )
             graph = CausalGraph(variables=variables, edges=edges, metadata=self.metadata)
-            graph.require_acyclic()
+            if check_acyclic:
+                graph.require_acyclic()
         except ValidationError as error:
             issue = error.errors()[0]
             where = ".".join(str(part) for part in issue["loc"])
@@ -71,15 +72,71 @@ class _Draft:
         return graph
 
 
+GraphLike: TypeAlias = "CausalGraph | nx.DiGraph[Any]"
+"""A graph as users hold it: a `CausalGraph` or a `networkx.DiGraph` (DoWhy's own type)."""
+
+_CONVERTERS_HINT = (
+    "convert it with CausalGraph.from_networkx(digraph), CausalGraph.from_dot(text_or_path), "
+    "CausalGraph.from_gml(text_or_path) or CausalGraph.from_dagitty(text_or_path)"
+)
+
+
+def as_causal_graph(graph: object, *, role: str = "graph") -> CausalGraph:
+    """`graph` as a `CausalGraph`: a `CausalGraph` as is, a `networkx.DiGraph` converted.
+
+    A cycle is kept (the checks report it); `from_networkx` refuses one.
+
+    Raises:
+        InputError: anything else (naming the converters), or a networkx graph that cannot be
+            a causal graph (undirected, a multigraph, two nodes with the same name as text).
+
+    Example:
+        >>> import networkx as nx
+        >>> as_causal_graph(nx.DiGraph([("t", "y")])).edge_pairs
+        [('t', 'y')]
+    """
+    if isinstance(graph, CausalGraph):
+        return graph
+    if isinstance(graph, nx.Graph):
+        return _networkx_draft(graph, label="networkx graph", note="networkx").build(
+            check_acyclic=False
+        )
+    kind = "text" if isinstance(graph, str) else type(graph).__name__
+    raise InputError(
+        f"the {role} must be a CausalGraph or a networkx.DiGraph, not {kind}; {_CONVERTERS_HINT}"
+    )
+
+
 def _read(source: str | Path, label: str) -> tuple[str, str]:
-    """Return the text and a provenance note (the file name, or the format)."""
+    """Return the text and a provenance note (the file name, or the format).
+
+    A `Path`, or a one-line string with no bracket, brace or arrow (which no DOT, GML or
+    DAGitty text can be), that names no existing file is "file not found", not a syntax error.
+    """
     if not isinstance(source, (str, Path)):
         raise GraphFormatError(
             f"{label}: expected text or a file path, not {type(source).__name__}"
         )
+    if _names_a_missing_file(source):
+        raise GraphFormatError(
+            f"{label}: file not found: {str(source)!r} (give the {label} text itself, or the "
+            "path of an existing file)"
+        )
     text = read_text_or_path(source, GraphFormatError)
     from_file = isinstance(source, Path) or text is not source  # text itself comes back as is
     return text, (f"{label} file {Path(source).name}" if from_file else label)
+
+
+def _names_a_missing_file(source: str | Path) -> bool:
+    text = str(source).strip()
+    if isinstance(source, str) and (
+        not text or "\n" in text or any(mark in text for mark in ("{", "}", "[", "]", "->", ";"))
+    ):
+        return False
+    try:
+        return not Path(text).expanduser().exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _flag(value: object, *, what: str) -> bool:

@@ -9,6 +9,7 @@ import networkx as nx
 
 from ..core._errors import InputError
 from ..graph._causal_graph import CausalGraph
+from ..graph._importers import GraphLike, as_causal_graph
 from ._findings import (
     SEVERITY_ORDER,
     AdjustmentCheck,
@@ -50,7 +51,7 @@ INSTRUMENT_REPORT_LIMIT = 5
 
 
 def check_graph(
-    graph: CausalGraph,
+    graph: GraphLike,
     *,
     treatment: str | None = None,
     outcome: str | None = None,
@@ -66,8 +67,15 @@ def check_graph(
     `SuggestedEdit` where one makes sense (remove the weakest edge of a cycle, replace an
     invalid adjustment set by a valid one). Latent variables are ``graph.latent``.
 
+    Args:
+        graph: a `CausalGraph` or a `networkx.DiGraph` (nodes with ``latent=True`` or
+            DoWhy's ``observed="no"`` are latent).
+        treatment, outcome: the effect of interest (both or neither).
+        adjustment_set: the analyst's adjustment set, to check.
+
     Raises:
-        InputError: only one of treatment and outcome, unknown names, treatment == outcome,
+        InputError: a graph of another type (the message names the converters), only one
+            of treatment and outcome, unknown names, treatment == outcome,
             a latent treatment or outcome, or an adjustment set without a treatment and
             outcome.
 
@@ -84,6 +92,7 @@ def check_graph(
         >>> critique.findings[-1].edit.variables
         ('age',)
     """
+    graph = as_causal_graph(graph)
     if (treatment is None) != (outcome is None):
         raise InputError("give both a treatment and an outcome, or neither")
     adjustment = None if adjustment_set is None else tuple(dict.fromkeys(adjustment_set))

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from ..core._variables import proposed_name_problem
 from ..graph._causal_graph import CausalGraph, Provenance
+from ..graph._importers import GraphLike, as_causal_graph
 from ..llm._engine import LanguageModel, ProgressCallback
 from ..llm._query import Query
 from ..llm._reply_schema import Rationale, ReplyModel, Severity, ShortText, VariableName
@@ -195,7 +196,7 @@ def model_findings(reply: CritiqueReply, graph: CausalGraph) -> list[Finding]:
 
 async def critique_with(
     language_model: LanguageModel | None,
-    graph: CausalGraph,
+    graph: GraphLike,
     *,
     treatment: str | None = None,
     outcome: str | None = None,
@@ -204,6 +205,7 @@ async def critique_with(
     progress: ProgressCallback | None = None,
 ) -> Critique:
     """Exact checks, plus the model's findings when `language_model` is given."""
+    graph = as_causal_graph(graph)
     exact = check_graph(graph, treatment=treatment, outcome=outcome, adjustment_set=adjustment_set)
     if language_model is None:
         return exact

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from ..core._errors import InputError
 from ..core._variables import Variables, VariablesLike, normalized_name, proposed_name_problem
 from ..graph._causal_graph import CausalGraph, Provenance
+from ..graph._importers import GraphLike, as_causal_graph
 from ..llm._engine import Answer, LanguageModel, ProgressCallback
 from ..llm._query import Query
 from ..llm._reply_schema import (
@@ -307,9 +308,10 @@ TASKS: dict[str, IdentificationTask] = {
 
 
 def build_problem(
-    treatment: str, outcome: str, variables: VariablesLike | None, graph: CausalGraph | None
+    treatment: str, outcome: str, variables: VariablesLike | None, given: GraphLike | None
 ) -> Problem:
     """Check treatment, outcome, variables and graph; raise `InputError` on bad input."""
+    graph = None if given is None else as_causal_graph(given)
     if variables is None and graph is None:
         raise InputError("give the variables, a graph, or both")
     collection = (
@@ -351,7 +353,7 @@ async def suggest_with(
     outcome: str,
     variables: VariablesLike | None = None,
     *,
-    graph: CausalGraph | None = None,
+    graph: GraphLike | None = None,
     context: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> Suggestions:

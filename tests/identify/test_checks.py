@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import networkx as nx
 import pytest
 
 from pywhy_llm_assist.core._errors import InputError
@@ -196,3 +197,20 @@ def test_shrier_platt_valid_set() -> None:
 def test_latent_treatment_is_an_input_error() -> None:
     with pytest.raises(InputError, match="latent"):
         check_graph(FRONT_DOOR, treatment="U", outcome="Y")
+
+
+# --------------------------------------------------------------------------- graphs users hold
+def test_a_networkx_digraph_gets_the_same_critique_as_a_causal_graph() -> None:
+    digraph = nx.DiGraph(CONFOUNDED.edge_pairs)
+    options: dict[str, Any] = {"treatment": "T", "outcome": "Y", "adjustment_set": []}
+    from_networkx = check_graph(digraph, **options)
+    assert from_networkx.findings == check_graph(CONFOUNDED, **options).findings
+    assert from_networkx.minimal_adjustment_set == ("C",)
+    cyclic = check_graph(nx.DiGraph([("a", "b"), ("b", "a")]))
+    assert kinds(cyclic) == ["cycle"]
+
+
+@pytest.mark.parametrize("value", ["graph [ directed 1 ]", {"T": ["Y"]}, [("T", "Y")]])
+def test_another_type_of_graph_is_an_input_error_naming_the_converters(value: Any) -> None:
+    with pytest.raises(InputError, match=r"CausalGraph\.from_networkx.*CausalGraph\.from_dot"):
+        check_graph(value, treatment="T", outcome="Y")

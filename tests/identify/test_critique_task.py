@@ -109,6 +109,20 @@ def test_applied_model_edits_carry_the_model_provenance(graph: CausalGraph) -> N
     assert Critique.from_json(critique.to_json()) == critique
 
 
+def test_critique_accepts_a_networkx_digraph(graph: CausalGraph) -> None:
+    reply = {"findings": [finding("missing_edge", cause="coffee", effect="cancer")]}
+    model = ScriptedModel([reply])
+    digraph = graph.to_networkx()
+    critique = Assistant("scripted", client=model, cache_mode="off").critique(
+        digraph, treatment="smoking", outcome="cancer"
+    )
+    assert critique.graph.edge_pairs == graph.edge_pairs
+    assert [f.kind for f in critique.model_findings] == ["missing_edge"]
+    assert '["age", "cancer"]' in model.requests[0].messages[-1]["content"]
+    with pytest.raises(InputError, match=r"CausalGraph\.from_networkx"):
+        Assistant("scripted", client=ScriptedModel([reply])).critique(graph.to_gml())
+
+
 def test_exact_checks_run_with_no_model(graph: CausalGraph) -> None:
     critique = check_graph(graph, treatment="smoking", outcome="cancer", adjustment_set=[])
     assert critique.model_findings == ()

@@ -79,6 +79,26 @@ def test_confounders_measured_and_unmeasured_with_graph_verdicts(graph: CausalGr
     assert result.usage is not None and result.usage.calls == 1
 
 
+@pytest.mark.parametrize(
+    ("method", "reply"),
+    [
+        ("suggest_confounders", {"measured": [item("age")], "unmeasured": []}),
+        ("suggest_instruments", {"instruments": []}),
+        ("suggest_mediators", {"mediators": [item("tar")]}),
+        ("suggest_negative_controls", {"outcome_controls": [], "exposure_controls": []}),
+    ],
+)
+def test_every_suggest_method_accepts_a_networkx_digraph(
+    graph: CausalGraph, method: str, reply: dict[str, Any]
+) -> None:
+    assistant, _ = assistant_for(reply)
+    digraph = graph.to_networkx()
+    result = getattr(assistant, method)("smoking", "cancer", graph=digraph)
+    assert all(item.graph_verdict is True for item in result.items)
+    with pytest.raises(InputError, match=r"CausalGraph\.from_networkx.*from_dot"):
+        getattr(assistant, method)("smoking", "cancer", graph=graph.to_dot())
+
+
 def test_unmeasured_confounders_become_latent_nodes(graph: CausalGraph) -> None:
     assistant, _ = assistant_for(
         {
