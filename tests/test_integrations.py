@@ -98,6 +98,31 @@ def test_to_causal_model_needs_the_column() -> None:
         confounded_graph().to_causal_model(data, "treatment", "outcome")
 
 
+def test_to_causal_model_lists_every_measured_variable_missing_from_the_data() -> None:
+    pytest.importorskip("dowhy")
+    data = confounded_data(50).drop(columns=["age", "exercise"])
+    with pytest.raises(InputError) as caught:
+        confounded_graph().to_causal_model(data, "treatment", "outcome")
+    message = str(caught.value)
+    assert "'exercise', 'age'" in message and "not columns of the data" in message
+    assert "genetic risk" not in message  # latent: rightly absent from the data
+
+
+def test_the_dot_export_goes_to_dowhy_as_a_string() -> None:
+    dowhy = pytest.importorskip("dowhy")
+    graph, data = confounded_graph(), confounded_data()
+    text = graph.to_dot()
+    assert text.startswith("digraph {")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model = dowhy.CausalModel(data=data, treatment="treatment", outcome="outcome", graph=text)
+    assert set(model._graph._graph.nodes) == set(graph.names)
+    estimand = model.identify_effect(proceed_when_unidentifiable=False)
+    assert set(estimand.get_backdoor_variables()) == {"exercise", "age"}
+    estimate = model.estimate_effect(estimand, method_name="backdoor.linear_regression")
+    assert estimate.value == pytest.approx(2.0, abs=0.15)
+
+
 # ------------------------------------------------------------------------------- causal-learn
 CHAIN = ["air pollution", "asthma attacks", "hospital visits"]
 

@@ -366,8 +366,13 @@ class CausalGraph(JsonFile):
     # ----------------------------------------------------------------- formats and hand-offs
     # Thin delegates to `_exports` (writers, DoWhy, causal-learn) and `_importers`
     # (readers); imported inside each method to avoid an import cycle.
-    def to_dot(self, *, name: str = "causal_graph", edge_labels: bool = True) -> str:
-        """Return the graph as a Graphviz DOT ``digraph`` (see `to_dot`)."""
+    def to_dot(self, *, name: str | None = None, edge_labels: bool = True) -> str:
+        """Return the graph as a Graphviz DOT ``digraph`` that `from_dot` reads back.
+
+        Latent nodes are dashed and marked ``latent="true"``; edges carry their confidence,
+        votes and rationale. Without a `name` the text starts ``digraph {``, so DoWhy takes it
+        as a string: ``dowhy.CausalModel(data, t, y, graph=graph.to_dot())``.
+        """
         from ._exports import to_dot
 
         return to_dot(self, name=name, edge_labels=edge_labels)
@@ -408,7 +413,19 @@ class CausalGraph(JsonFile):
         outcome: str | Sequence[str],
         **kwargs: Any,
     ) -> Any:
-        """Return a ``dowhy.CausalModel`` over `data` (see `to_causal_model`)."""
+        """Return a ``dowhy.CausalModel`` over `data`, latent variables passed as unobserved.
+
+        Args:
+            data: a pandas DataFrame with one column per measured variable of the graph.
+            treatment, outcome: variable name(s).
+            **kwargs: passed to ``dowhy.CausalModel``.
+
+        Raises:
+            InputError: a treatment, outcome or other measured variable is not a column of
+                `data` (the message lists the missing columns), or a latent variable is one.
+            OptionalDependencyError: DoWhy is not installed (``pip install
+                "pywhy-llm-assist[dowhy]"``).
+        """
         from ._exports import to_causal_model
 
         return to_causal_model(self, data, treatment, outcome, **kwargs)
@@ -436,21 +453,35 @@ class CausalGraph(JsonFile):
 
     @classmethod
     def from_dot(cls, source: str | Path) -> CausalGraph:
-        """Read a DOT ``digraph`` from text or a file (see `from_dot`)."""
+        """Read a Graphviz DOT ``digraph`` from its text or a file path.
+
+        Node attributes ``description`` and ``latent`` (or DoWhy's ``observed="no"``) and
+        edge attributes ``confidence``, ``votes``, ``asked`` and ``rationale`` are kept. A
+        one-line string naming no existing file is a "file not found" `GraphFormatError`.
+        """
         from ._importers import from_dot
 
         return from_dot(source)
 
     @classmethod
     def from_gml(cls, source: str | Path) -> CausalGraph:
-        """Read a directed GML graph from text or a file (see `from_gml`)."""
+        """Read a directed GML graph (``directed 1``) from its text or a file path.
+
+        Node names come from each node's ``label`` (else its ``id``). A one-line string naming
+        no existing file is a "file not found" `GraphFormatError`.
+        """
         from ._importers import from_gml
 
         return from_gml(source)
 
     @classmethod
     def from_dagitty(cls, source: str | Path) -> CausalGraph:
-        """Read a DAGitty ``dag { ... }`` from text or a file (see `from_dagitty`)."""
+        """Read a DAGitty ``dag { ... }`` from its text or a file path.
+
+        ``[latent]`` variables become latent; ``a <-> b`` becomes a latent ``U_a_b``;
+        exposure and outcome go to ``metadata``. A one-line string naming no existing file is
+        a "file not found" `GraphFormatError`.
+        """
         from ._importers import from_dagitty
 
         return from_dagitty(source)

@@ -52,26 +52,29 @@ def _dot_attributes(attributes: Mapping[str, str]) -> str:
     return f" [{inner}]"
 
 
-def to_dot(graph: CausalGraph, *, name: str = "causal_graph", edge_labels: bool = True) -> str:
+def to_dot(graph: CausalGraph, *, name: str | None = None, edge_labels: bool = True) -> str:
     """Return the graph as a Graphviz DOT ``digraph``; `from_dot` reads it back.
 
     Every name is double-quoted. Nodes carry ``description``; latent nodes ``latent="true"``
     and ``style="dashed"``, as do edges out of them. Edges carry ``confidence`` (exact),
     ``rationale``, ``votes``/``asked`` (when not 1) and, with `edge_labels`, a
-    two-decimal ``label`` for display.
+    two-decimal ``label`` for display. Without a `name` the text starts ``digraph {``, the
+    form DoWhy's string parser needs, so ``dowhy.CausalModel(data, t, y, graph=g.to_dot())``
+    works (DoWhy treats graph nodes that are not data columns as unobserved); with a `name`
+    it starts ``digraph "name" {``, which Graphviz reads but DoWhy does not.
 
     Example:
         >>> from pywhy_llm_assist import CausalGraph
         >>> graph = CausalGraph.from_edges(["a b", "c"], [("a b", "c")])
         >>> print(to_dot(graph, edge_labels=False), end="")
-        digraph "causal_graph" {
+        digraph {
           "a b";
           "c";
           "a b" -> "c" [confidence="1.0"];
         }
     """
     latent = set(graph.latent)
-    lines = [f"digraph {dot_quote(name)} {{"]
+    lines = [f"digraph {dot_quote(name)} {{" if name is not None else "digraph {"]
     for variable in graph.variables:
         attributes: dict[str, str] = {}
         if variable.description:
@@ -318,7 +321,9 @@ def to_causal_model(
 
     Raises:
         InputError: a treatment or outcome is not a measured variable of the graph or not a
-            column of `data`, or a latent variable is a column of `data`.
+            column of `data`, a measured variable of the graph is not a column of `data`
+            (DoWhy would silently treat it as unobserved; the message lists them), or a
+            latent variable is a column of `data`.
         OptionalDependencyError: DoWhy is not installed.
 
     Example:
@@ -341,6 +346,14 @@ def to_causal_model(
                 raise InputError(f"{role} {name!r} is not a measured variable of the graph")
             if name not in columns:
                 raise InputError(f"{role} {name!r} is not a column of the data")
+    missing = [name for name in graph.observed if name not in columns]
+    if missing:
+        listed = ", ".join(repr(name) for name in missing)
+        raise InputError(
+            f"measured variable(s) {listed} of the graph are not columns of the data: DoWhy "
+            "would treat them as unobserved; add or rename the columns, or mark the variables "
+            "latent in the graph"
+        )
     clashes = sorted(latent & columns)
     if clashes:
         raise InputError(
