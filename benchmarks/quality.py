@@ -175,7 +175,7 @@ def cost_table(sizes: Sequence[int] = COST_SIZES) -> list[str]:
     return lines
 
 
-COMMAND = "pywhy-llm-assist benchmark --strategies per_node,whole,pairwise --simulated-error 0.2"
+COMMAND = "pywhy-llm-assist benchmark --strategies per_node,whole,pairwise --errors 0.2"
 
 
 def command_table(graphs: Graphs) -> list[str]:

@@ -346,14 +346,31 @@ OUTPUT_SUFFIXES: dict[str, str] = {
 }
 
 
-def write_graph(graph: CausalGraph, args: argparse.Namespace) -> str:
-    """Write `graph` in ``--format`` (default: from the ``--out`` extension, else JSON)."""
+def graph_format(args: argparse.Namespace) -> str:
+    """``--format``, else the format the ``--out`` extension names, else JSON.
+
+    Commands call it before any model call, so a bad ``--out`` costs nothing.
+
+    Raises:
+        InputError: ``--out`` has an extension that names no graph format (``.png``, ``.txt``).
+    """
     out = getattr(args, "out", None)
-    chosen = getattr(args, "format", None)
-    if chosen is None:
-        suffix = Path(out).suffix.casefold() if out else ""
-        chosen = OUTPUT_SUFFIXES.get(suffix, "json")
-    return write_output(GRAPH_WRITERS[chosen](graph, args), out)
+    chosen: str | None = getattr(args, "format", None)
+    if chosen is not None:
+        return chosen
+    suffix = Path(out).suffix.casefold() if out and out != "-" else ""
+    if suffix and suffix not in OUTPUT_SUFFIXES:
+        raise InputError(
+            f"--out {out!r}: cannot tell the graph format from the extension {suffix!r}; use "
+            f"{', '.join(OUTPUT_SUFFIXES)}, or give --format (for a picture, pipe "
+            "--format dot into Graphviz: ... --format dot | dot -Tpng -o graph.png)"
+        )
+    return OUTPUT_SUFFIXES.get(suffix, "json")
+
+
+def write_graph(graph: CausalGraph, args: argparse.Namespace) -> str:
+    """Write `graph` in `graph_format` (``--format``, the ``--out`` extension, or JSON)."""
+    return write_output(GRAPH_WRITERS[graph_format(args)](graph, args), getattr(args, "out", None))
 
 
 def shorten(text: str, width: int = RATIONALE_WIDTH) -> str:
@@ -362,8 +379,10 @@ def shorten(text: str, width: int = RATIONALE_WIDTH) -> str:
     return flat if len(flat) <= width else flat[: width - 3] + "..."
 
 
-def report_graph(report: Reporter, graph: CausalGraph, headline: str, indent: str = "") -> None:
-    """Edges with confidence, dropped edges with reasons, and usage."""
+def report_graph(
+    report: Reporter, graph: CausalGraph, headline: str, indent: str = "", *, usage: bool = True
+) -> None:
+    """Edges with confidence, dropped edges with reasons, and (with `usage`) the model usage."""
     counts = f"{counted(len(graph.variables), 'variable')}, {counted(len(graph.edges), 'edge')}"
     report.line(f"{indent}{headline}: {counts}")
     width = max((len(f"{e.source} -> {e.target}") for e in graph.edges), default=0)
@@ -378,7 +397,7 @@ def report_graph(report: Reporter, graph: CausalGraph, headline: str, indent: st
             detail = f": {shorten(item.detail)}" if item.detail else ""
             pair = f"{item.edge.source} -> {item.edge.target}"
             report.line(f"{indent}  {pair}  {item.reason}{kept}{detail}")
-    if graph.usage is not None:
+    if usage and graph.usage is not None:
         report.line(f"{indent}usage: {graph.usage.summary()}")
 
 
@@ -431,6 +450,7 @@ def described_graph(args: argparse.Namespace) -> CausalGraph:
 # --------------------------------------------------------------------------- commands
 def run_suggest_graph(args: argparse.Namespace) -> int:
     """``suggest-graph``: propose a causal DAG over the variables."""
+    graph_format(args)  # a bad --out fails before any model call
     inputs = task_inputs(args, need_variables=True)
     assert inputs.variables is not None
     tiers = parse_tiers(args.tiers) if args.tiers is not None else None
@@ -574,10 +594,16 @@ def run_review(args: argparse.Namespace) -> int:
 
 def run_apply_review(args: argparse.Namespace) -> int:
     """``apply-review``: apply a reviewer's decisions file to the graph it was made for."""
+    graph_format(args)
     graph = described_graph(args)
-    decisions = ReviewDecisions.from_json(read_text(args.decisions, "review decisions file"))
+    text = read_text(args.decisions, "review decisions file")
+    try:
+        decisions = ReviewDecisions.from_json(text)
+    except InputError as error:
+        raise InputError(f"DECISIONS file {args.decisions!r}: {error}") from None
     reviewed = apply_review(graph, decisions, unreviewed=args.unreviewed)
     report = reporter(args)
-    report_graph(report, reviewed, "reviewed graph")
+    # No usage line: applying decisions calls no model (graph.usage is the suggestion's).
+    report_graph(report, reviewed, "reviewed graph", usage=False)
     report.line(f"wrote the reviewed graph to {write_graph(reviewed, args)}")
     return 0

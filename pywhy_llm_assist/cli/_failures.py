@@ -1,4 +1,8 @@
-"""How the command line reports a failure: one bounded line on stderr, never the API key."""
+"""How the command line reports a failure: one bounded line on stderr, never the API key.
+
+A replay miss is said in the command line's own words (``--cache-mode record_missing``), and
+never with "rerun", which in replay mode would fail the same way again.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ import contextlib
 import os
 import sys
 
-from ..core._errors import InputError, ReplayMissError
+from ..core._errors import InputError, QueriesFailedError, ReplayMissError
+from ..core._text import counted
 from ._commands import API_KEY_VARIABLE, OPENED, PROGRAM, cache_folder, setting
 
 ERROR_LINE_CHARACTERS = 2_000
@@ -54,17 +59,45 @@ def cache_failures() -> str | None:
     )
 
 
-def resume_hint(args: argparse.Namespace | None, error: BaseException) -> str:
+REPLAY_HINT = (
+    "hint: replay mode only reads recorded answers; record the missing ones with "
+    "--cache-mode record_missing (needs the model), then replay"
+)
+
+
+def replay_misses(error: BaseException) -> list[ReplayMissError]:
+    """The replay misses in `error`: itself, or every failure of a `QueriesFailedError`.
+
+    Empty when something else failed as well (that error is then printed as it is).
+    """
     if isinstance(error, ReplayMissError):
-        return (
-            "hint: replay mode only reads recorded answers; record them first with "
-            "--cache-mode record_missing (needs the model)"
-        )
+        return [error]
+    if isinstance(error, QueriesFailedError):
+        misses = [failure for _, failure in error.failures if isinstance(failure, ReplayMissError)]
+        return misses if len(misses) == len(error.failures) else []
+    return []
+
+
+def replay_message(misses: list[ReplayMissError], error: BaseException) -> str:
+    """One short line for replay misses, in the command line's own words."""
+    first = misses[0]
+    about = ", ".join(repr(name) for name in first.variables) or "the variables"
+    total = len(misses) + (error.completed if isinstance(error, QueriesFailedError) else 0)
+    more = f" and {len(misses) - 1} more" if len(misses) > 1 else ""
+    return (
+        f"replay mode: {len(misses)} of {counted(total, 'answer')} not recorded: the "
+        f"{first.task or 'model'} query about {about} (cache key {first.key[:16]}){more}"
+    )
+
+
+def resume_hint(args: argparse.Namespace | None, error: BaseException) -> str:
     try:
         mode = setting(args, "cache_mode") if args is not None else "read_write"
         folder = cache_folder(args) if args is not None else None
     except InputError:
         mode, folder = "read_write", None
-    if mode in ("off", "replay") or folder is None:
+    if replay_misses(error) or mode == "replay":
+        return REPLAY_HINT
+    if mode == "off" or folder is None:
         return "hint: rerun the same command to try again"
     return f"hint: finished answers are cached in {folder}; rerun the same command to resume"

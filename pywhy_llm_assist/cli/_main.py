@@ -21,7 +21,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .. import CACHE_MODES
 from ..core._errors import (
@@ -30,6 +30,7 @@ from ..core._errors import (
     LocalModelUnavailableError,
     ModelError,
 )
+from ..core._text import counted
 from ._commands import (
     OPENED,
     PROGRAM,
@@ -45,7 +46,15 @@ from ._commands import (
     run_review,
     run_suggest_graph,
 )
-from ._failures import cache_failures, one_line, quiet_stdout, resume_hint, say
+from ._failures import (
+    cache_failures,
+    one_line,
+    quiet_stdout,
+    replay_message,
+    replay_misses,
+    resume_hint,
+    say,
+)
 from ._inputs import GRAPH_READERS
 from ._merge_command import configure_merge_reviews, run_merge_reviews
 from ._tools import run_benchmark_command, run_cache, run_demo
@@ -64,10 +73,41 @@ class UsageError(InputError):
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are exceptions, so `main` prints them on one line."""
+    """An argument parser whose errors are exceptions, so `main` prints them on one line.
+
+    Each error points to the ``--help`` of the (sub-)command it is about; `parse_args` hands
+    unrecognized options to the sub-command's parser for that reason.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.children: dict[str, _Parser] = {}
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def add_child(self, commands: Any, name: str, **options: Any) -> _Parser:
+        """``commands.add_parser(name, ...)``, remembered for error messages."""
+        child: _Parser = commands.add_parser(name, **options)
+        self.children[name] = child
+        return child
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            self._deepest(parsed).error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
+
+    def _deepest(self, parsed: argparse.Namespace) -> _Parser:
+        """The parser of the sub-command (or sub-sub-command) that `parsed` ran."""
+        parser = self
+        for destination in ("command", "cache_command"):
+            chosen = getattr(parsed, destination, None)
+            if isinstance(chosen, str) and chosen in parser.children:
+                parser = parser.children[chosen]
+        return parser
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -276,6 +316,7 @@ def _configure_apply_review(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_cache(parser: argparse.ArgumentParser) -> None:
+    assert isinstance(parser, _Parser)
     commands = parser.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
     common = _Parser(add_help=False)
     common.add_argument("--cache", metavar="DIR", help="cache folder" + _environment("cache"))
@@ -284,23 +325,32 @@ def _configure_cache(parser: argparse.ArgumentParser) -> None:
     filters.add_argument("--task", help="only entries of this task (e.g. per_node, critique)")
     filters.add_argument("--model", help="only entries of this model")
     formatter = _Formatter
-    stats = commands.add_parser(
-        "stats", parents=[common], formatter_class=formatter, help="entries, size, tokens"
+    stats = parser.add_child(
+        commands, "stats", parents=[common], formatter_class=formatter, help="entries, size, tokens"
     )
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    listing = commands.add_parser(
-        "list", parents=[common, filters], formatter_class=formatter, help="one line per entry"
+    listing = parser.add_child(
+        commands,
+        "list",
+        parents=[common, filters],
+        formatter_class=formatter,
+        help="one line per entry",
     )
     listing.add_argument("--json", action="store_true", help="print JSON instead of lines")
-    export = commands.add_parser(
+    export = parser.add_child(
+        commands,
         "export",
         parents=[common, filters],
         formatter_class=formatter,
         help="copy entries to a folder (test fixtures, CI replay)",
     )
     export.add_argument("destination", metavar="DIR", help="where to copy the entries")
-    prune = commands.add_parser(
-        "prune", parents=[common], formatter_class=formatter, help="delete corrupt or old entries"
+    prune = parser.add_child(
+        commands,
+        "prune",
+        parents=[common],
+        formatter_class=formatter,
+        help="delete corrupt or old entries",
     )
     prune.add_argument(
         "--older-than", type=float, metavar="DAYS", help="also delete entries this many days old"
@@ -504,7 +554,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROGRAM} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name, command in COMMANDS.items():
-        sub = commands.add_parser(
+        sub = parser.add_child(
+            commands,
             name,
             help=command.summary,
             description=command.description
@@ -552,7 +603,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             quiet_stdout()
         return EXIT_INPUT
     except ModelError as error:
-        say(f"error: {one_line(error)}", args)
+        misses = replay_misses(error)
+        say(f"error: {replay_message(misses, error) if misses else one_line(error)}", args)
         say(resume_hint(args, error), args)
         return EXIT_MODEL
     except AssistantError as error:

@@ -154,6 +154,9 @@ class ReviewDecisions(BaseModel):
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            if _looks_like_graph_text(text):
+                what = "a graph file (DOT, GML or DAGitty)"
+                raise ReviewError(_NOT_DECISIONS.format(what=what)) from None
             raise ReviewError(f"not a review decisions file: invalid JSON ({error})") from None
         except RecursionError:
             raise ReviewError("not a review decisions file: nested too deeply") from None
@@ -162,6 +165,9 @@ class ReviewDecisions(BaseModel):
                 "not a review decisions file: expected a JSON object with 'reviewer', "
                 f"'timestamp', 'graph_fingerprint' and 'decisions', got {type(data).__name__}"
             )
+        for keys, what in _OTHER_FILES:
+            if keys <= data.keys() and "reviewer" not in data:
+                raise ReviewError(_NOT_DECISIONS.format(what=what))
         try:
             return cls.model_validate(data)
         except ValidationError as error:
@@ -179,6 +185,24 @@ class ReviewDecisions(BaseModel):
         except InputError as error:
             raise ReviewError(f"cannot read the review decisions: {error}") from None
         return cls.from_json(text)
+
+
+_NOT_DECISIONS = (
+    "this is {what}, not review decisions: give the review-decisions.json that the review "
+    "page's 'Export decisions' button saved (the graph comes first, the decisions second)"
+)
+#: keys that identify other pywhy-llm-assist files given where decisions belong.
+_OTHER_FILES: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"graph", "findings"}), "a critique file"),
+    (frozenset({"variables", "edges"}), "a graph file"),
+    (frozenset({"task", "items"}), "a suggestions file"),
+)
+
+
+def _looks_like_graph_text(text: str | bytes) -> bool:
+    start = (text.decode("utf-8", "replace") if isinstance(text, bytes) else text).lstrip()
+    words = start[:40].casefold().split()
+    return bool(words) and words[0] in {"digraph", "strict", "graph", "dag", "pdag", "/*", "//"}
 
 
 def load_decisions(decisions: ReviewDecisions | str | Path) -> ReviewDecisions:

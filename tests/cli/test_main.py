@@ -873,3 +873,96 @@ def test_demo_on_the_embedded_model(tmp_path: Path) -> None:
     assert "SmolLM2" in result.stderr
     assert "usage: 2 calls" in result.stderr
     print(f"demo on the embedded model: {elapsed:.1f} s")
+
+
+# --------------------------------------------------------------------------- a new user's mistakes
+@pytest.mark.parametrize("name", ["graph.png", "graph.svg", "graph.txt"])
+def test_out_with_an_unknown_extension_is_exit_2_before_any_model_call(
+    capsys: pytest.CaptureFixture[str], model: ScriptedModel, name: str
+) -> None:
+    code, out, err = run(capsys, "suggest-graph", "--variables", str(HEALTH), "--out", name)
+    assert_one_line_error(code, err, f"--out '{name}': cannot tell the graph format")
+    assert "--format" in err and ".dot" in err
+    assert model.requests == [] and out == "" and not Path(name).exists()
+    code, _, err = run(
+        capsys, "suggest-graph", "--variables", str(HEALTH), "--format", "dot", "--out", name
+    )
+    assert code == 0, err
+    assert Path(name).read_text(encoding="utf-8").startswith("digraph {")
+
+
+def test_apply_review_checks_out_first_and_prints_no_usage_it_did_not_incur(
+    capsys: pytest.CaptureFixture[str], model: ScriptedModel, tmp_path: Path
+) -> None:
+    assert run(capsys, "suggest-graph", "--variables", str(HEALTH), "--out", "graph.json")[0] == 0
+    graph = CausalGraph.from_json("graph.json")
+    assert graph.usage is not None and graph.usage.calls == 8  # the suggestion's own usage
+    decisions = ReviewDecisions(
+        reviewer="Ada", timestamp="2025-01-31T12:00:00Z", graph_fingerprint=graph.fingerprint()
+    )
+    Path("decisions.json").write_text(decisions.model_dump_json(), encoding="utf-8")
+    code, _, err = run(capsys, "apply-review", "graph.json", "decisions.json", "--out", "r.png")
+    assert_one_line_error(code, err, "cannot tell the graph format")
+    code, _, err = run(capsys, "apply-review", "graph.json", "decisions.json", "--out", "r.json")
+    assert code == 0, err
+    assert "reviewed graph:" in err and "usage" not in err
+
+
+@pytest.mark.parametrize(
+    ("write", "expected"),
+    [
+        (lambda graph: graph.to_json(), "is a graph file, not review decisions"),
+        (lambda graph: graph.to_dot(), "is a graph file (DOT, GML or DAGitty)"),
+        (lambda graph: Critique(graph=graph).to_json(), "is a critique file"),
+    ],
+)
+def test_another_file_given_as_decisions_says_what_it_is(
+    capsys: pytest.CaptureFixture[str],
+    graph_file: Path,
+    write: Callable[[CausalGraph], str],
+    expected: str,
+) -> None:
+    Path("wrong.json").write_text(write(CausalGraph.from_json(graph_file)), encoding="utf-8")
+    code, _, err = run(capsys, "apply-review", str(graph_file), "wrong.json")
+    assert_one_line_error(code, err, expected)
+    assert "DECISIONS file 'wrong.json'" in err and "review-decisions.json" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["benchmark", "--graphs", "asia"], "benchmark"),
+        (["benchmark", "asia", "--simulated-error", "0.2"], "benchmark"),
+        (["suggest-graph", "--strategy", "nope"], "suggest-graph"),
+        (["critique", "--graph", "g.json", "--bogus"], "critique"),
+        (["cache", "stats", "--bogus"], "cache stats"),
+        (["no-such-command"], None),
+    ],
+)
+def test_a_usage_error_points_to_the_sub_command_help(
+    capsys: pytest.CaptureFixture[str], argv: list[str], command: str | None
+) -> None:
+    code, _, err = run(capsys, *argv)
+    where = f"pywhy-llm-assist {command}" if command else "pywhy-llm-assist"
+    assert_one_line_error(code, err, f"(see '{where} --help')")
+
+
+@pytest.mark.parametrize("strategy", ["whole", "per_node"])
+def test_a_replay_miss_points_to_record_missing_and_never_says_rerun(
+    capsys: pytest.CaptureFixture[str], model: ScriptedModel, strategy: str
+) -> None:
+    argv = ["suggest-graph", "--variables", str(HEALTH), "--strategy", strategy]
+    code, _, err = run(capsys, *argv, "--cache-mode", "replay")
+    assert code == 3 and model.requests == []
+    error, hint = err.strip().splitlines()
+    assert error.startswith("pywhy-llm-assist: error: replay mode: ")
+    assert "not recorded" in error and "cache key" in error and len(error) < 300
+    assert hint.endswith(
+        "record the missing ones with --cache-mode record_missing (needs the model), then replay"
+    )
+    assert "rerun" not in err and "cache_mode=" not in err
+    if strategy == "per_node":
+        assert "8 of 8 answers not recorded" in error and "and 7 more" in error
+    # What the hint says works: record the missing answers, then the replay succeeds.
+    assert run(capsys, *argv, "--cache-mode", "record_missing")[0] == 0
+    assert run(capsys, *argv, "--cache-mode", "replay")[0] == 0
