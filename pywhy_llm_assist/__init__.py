@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from .llm._cache import CACHE_MODES, ResponseCache
     from .llm._engine import Answer, LanguageModel, ProgressEvent
     from .llm._local import LocalServer
+    from .llm._progress import ProgressBar
     from .llm._prompts import PromptLibrary
     from .llm._query import Query
     from .llm._retry import RetryPolicy
@@ -106,6 +107,7 @@ _SOURCES: dict[str, str] = {
     "NetworkBlockedError": ".core._errors",
     "OpenAIBackend": ".llm._backends",
     "OptionalDependencyError": ".core._errors",
+    "ProgressBar": ".llm._progress",
     "ProgressEvent": ".llm._engine",
     "PromptLibrary": ".llm._prompts",
     "Provenance": ".graph._causal_graph",
@@ -196,6 +198,7 @@ __all__ = [
     "NetworkBlockedError",
     "OpenAIBackend",
     "OptionalDependencyError",
+    "ProgressBar",
     "ProgressEvent",
     "PromptLibrary",
     "PromptTooLargeError",

@@ -42,6 +42,7 @@ PINNED = frozenset(
         "ModelError",
         "NetworkBlockedError",
         "OpenAIBackend",
+        "ProgressBar",
         "ProgressEvent",
         "PromptLibrary",
         "Provenance",

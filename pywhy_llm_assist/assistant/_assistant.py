@@ -20,8 +20,9 @@ from ..identify._suggestions import Suggestions
 from ..identify._tasks import suggest_with
 from ..llm._backends import ChatBackend, OpenAIBackend
 from ..llm._cache import ResponseCache, default_cache_folder, resolve_cache_mode
-from ..llm._engine import LanguageModel, ProgressCallback
+from ..llm._engine import LanguageModel
 from ..llm._local import LocalServer
+from ..llm._progress import ProgressOption, progress_for
 from ..llm._prompts import PromptLibrary
 from ..llm._retry import RetryPolicy
 from ..llm._sync import run_sync
@@ -202,22 +203,23 @@ class Assistant:
         forbidden: Iterable[Sequence[str]] = (),
         tiers: Iterable[Iterable[str]] | None = None,
         personas: Sequence[str] = (),
-        progress: ProgressCallback | None = None,
+        progress: ProgressOption = None,
     ) -> CausalGraph:
         """Async twin of `suggest_graph`."""
-        return await suggest_graph_with(
-            self.engine,
-            variables,
-            context=context,
-            strategy=strategy,
-            samples=samples,
-            threshold=threshold,
-            required=required,
-            forbidden=forbidden,
-            tiers=tiers,
-            personas=personas,
-            progress=progress,
-        )
+        with progress_for(progress, "suggest-graph") as callback:
+            return await suggest_graph_with(
+                self.engine,
+                variables,
+                context=context,
+                strategy=strategy,
+                samples=samples,
+                threshold=threshold,
+                required=required,
+                forbidden=forbidden,
+                tiers=tiers,
+                personas=personas,
+                progress=callback,
+            )
 
     def suggest_graph(
         self,
@@ -231,7 +233,7 @@ class Assistant:
         forbidden: Iterable[Sequence[str]] = (),
         tiers: Iterable[Iterable[str]] | None = None,
         personas: Sequence[str] = (),
-        progress: ProgressCallback | None = None,
+        progress: ProgressOption = None,
     ) -> CausalGraph:
         """Propose a causal DAG over `variables`, with rationale, confidence and provenance.
 
@@ -245,7 +247,9 @@ class Assistant:
             required, forbidden: ``(cause, effect)`` pairs known to be present or absent.
             tiers: temporal order of variables, earliest first.
             personas: expert points of view, used in turn across samples.
-            progress: called with a `ProgressEvent` after each finished query.
+            progress: ``True`` for a progress bar (`ProgressBar`: text in a terminal, a widget
+                in Jupyter), or a callable that receives a `ProgressEvent` after each
+                finished query (every method takes this argument).
 
         Returns:
             A `CausalGraph` that is always acyclic; `graph.dropped` lists every edge that was
@@ -285,19 +289,20 @@ class Assistant:
         *,
         graph: GraphLike | None = None,
         context: str | None = None,
-        progress: ProgressCallback | None = None,
+        progress: ProgressOption = None,
     ) -> Suggestions:
         """Async twin of `suggest_confounders`."""
-        return await suggest_with(
-            self.engine,
-            "confounders",
-            treatment,
-            outcome,
-            variables,
-            graph=graph,
-            context=context,
-            progress=progress,
-        )
+        with progress_for(progress, "confounders") as callback:
+            return await suggest_with(
+                self.engine,
+                "confounders",
+                treatment,
+                outcome,
+                variables,
+                graph=graph,
+                context=context,
+                progress=callback,
+            )
 
     def suggest_confounders(
         self,
@@ -307,7 +312,7 @@ class Assistant:
         *,
         graph: GraphLike | None = None,
         context: str | None = None,
-        progress: ProgressCallback | None = None,
+        progress: ProgressOption = None,
     ) -> Suggestions:
         """Propose confounders of treatment -> outcome: measured ones and unmeasured ones.
 
@@ -336,19 +341,20 @@ class Assistant:
         *,
         graph: GraphLike | None = None,
         context: str | None = None,
-        progress: ProgressCallback | None = None,
+        progress: ProgressOption = None,
     ) -> Suggestions:
         """Async twin of `suggest_instruments`."""
-        return await suggest_with(
-            self.engine,
-            "instruments",
-            treatment,
-            outcome,
-            variables,
-            graph=graph,
-            context=context,
-            progress=progress,
-        )
+        with progress_for(progress, "instruments") as callback:
+            return await suggest_with(
+                self.engine,
+                "instruments",
+                treatment,
+                outcome,
+                variables,
+                graph=graph,
+                context=context,
+                progress=callback,
+            )
 
     def suggest_instruments(
         self,
@@ -358,7 +364,7 @@ class Assistant:
         *,
         graph: GraphLike | None = None,
         context: str | None = None,
-        progress: ProgressCallback | None = None,
+        progress: ProgressOption = None,
     ) -> Suggestions:
         """Propose instruments, with relevance, exclusion and independence argued separately.
 
@@ -380,19 +386,20 @@ class Assistant:
         *,
         graph: GraphLike | None = None,
         context: str | None = None,
-        progress: ProgressCallback | None = None,
+        progress: ProgressOption = None,
     ) -> Suggestions:
         """Async twin of `suggest_mediators`."""
-        return await suggest_with(
-            self.engine,
-            "mediators",
-            treatment,
-            outcome,
-            variables,
-            graph=graph,
-            context=context,
-            progress=progress,
-        )
+        with progress_for(progress, "mediators") as callback:
+            return await suggest_with(
+                self.engine,
+                "mediators",
+                treatment,
+                outcome,
+                variables,
+                graph=graph,
+                context=context,
+                progress=callback,
+            )
 
     def suggest_mediators(
         self,
@@ -402,7 +409,7 @@ class Assistant:
         *,
         graph: GraphLike | None = None,
         context: str | None = None,
-        progress: ProgressCallback | None = None,
+        progress: ProgressOption = None,
     ) -> Suggestions:
         """Propose mediators of treatment -> outcome (checked on the graph when given).
 
@@ -422,19 +429,20 @@ class Assistant:
         *,
         graph: GraphLike | None = None,
         context: str | None = None,
-        progress: ProgressCallback | None = None,
+        progress: ProgressOption = None,
     ) -> Suggestions:
         """Async twin of `suggest_negative_controls`."""
-        return await suggest_with(
-            self.engine,
-            "negative_controls",
-            treatment,
-            outcome,
-            variables,
-            graph=graph,
-            context=context,
-            progress=progress,
-        )
+        with progress_for(progress, "negative-controls") as callback:
+            return await suggest_with(
+                self.engine,
+                "negative_controls",
+                treatment,
+                outcome,
+                variables,
+                graph=graph,
+                context=context,
+                progress=callback,
+            )
 
     def suggest_negative_controls(
         self,
@@ -444,7 +452,7 @@ class Assistant:
         *,
         graph: GraphLike | None = None,
         context: str | None = None,
-        progress: ProgressCallback | None = None,
+        progress: ProgressOption = None,
     ) -> Suggestions:
         """Propose negative-control outcomes and exposures (checked on the graph when given).
 
@@ -465,18 +473,19 @@ class Assistant:
         outcome: str | None = None,
         adjustment_set: Iterable[str] | None = None,
         context: str | None = None,
-        progress: ProgressCallback | None = None,
+        progress: ProgressOption = None,
     ) -> Critique:
         """Async twin of `critique`."""
-        return await critique_with(
-            self.engine,
-            graph,
-            treatment=treatment,
-            outcome=outcome,
-            adjustment_set=adjustment_set,
-            context=context,
-            progress=progress,
-        )
+        with progress_for(progress, "critique") as callback:
+            return await critique_with(
+                self.engine,
+                graph,
+                treatment=treatment,
+                outcome=outcome,
+                adjustment_set=adjustment_set,
+                context=context,
+                progress=callback,
+            )
 
     def critique(
         self,
@@ -486,7 +495,7 @@ class Assistant:
         outcome: str | None = None,
         adjustment_set: Iterable[str] | None = None,
         context: str | None = None,
-        progress: ProgressCallback | None = None,
+        progress: ProgressOption = None,
     ) -> Critique:
         """Challenge a graph and an adjustment set: model findings plus exact graph checks.
 

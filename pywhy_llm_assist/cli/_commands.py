@@ -38,6 +38,7 @@ from ..core._text import counted
 from ..llm import (
     CACHE_DIR_VARIABLE,
     CACHE_MODE_VARIABLE,
+    ProgressBar,
     check_base_url,
     default_cache_folder,
     is_loopback_url,
@@ -53,7 +54,6 @@ from ._inputs import (
     read_text,
     read_variables,
 )
-from ._progress import ProgressBar
 
 PROGRAM = "pywhy-llm-assist"
 LOCAL_VARIABLE = "PYWHY_LLM_ASSIST_LOCAL"
@@ -290,8 +290,9 @@ def reporter(args: argparse.Namespace) -> Reporter:
 
 @contextmanager
 def progress_bar(args: argparse.Namespace, label: str) -> Iterator[ProgressBar]:
-    """A progress bar on stderr (only on a terminal, never with ``--quiet``)."""
-    bar = ProgressBar(label, enabled=False if getattr(args, "quiet", False) else None)
+    """A tqdm bar on stderr (only on a terminal, never with ``--quiet``), erased when done."""
+    quiet = bool(getattr(args, "quiet", False))
+    bar = ProgressBar(label, stream=sys.stderr, enabled=False if quiet else None, leave=False)
     with bar:
         yield bar
 

@@ -30,7 +30,6 @@ from ..core._errors import (
     LocalModelUnavailableError,
     ModelError,
 )
-from ..core._text import counted
 from ._commands import (
     OPENED,
     PROGRAM,

@@ -14,11 +14,13 @@ from ._cache import (
     resolve_cache_mode,
 )
 from ._local import DEFAULT_MODEL_NAME
+from ._progress import ProgressBar
 
 __all__ = [
     "CACHE_DIR_VARIABLE",
     "CACHE_MODE_VARIABLE",
     "DEFAULT_MODEL_NAME",
+    "ProgressBar",
     "check_base_url",
     "default_cache_folder",
     "is_loopback_url",

@@ -22,13 +22,11 @@ from pywhy_llm_assist import (
     CausalGraph,
     ChatRequest,
     Critique,
-    ProgressEvent,
     RetriesExhaustedError,
     Suggestions,
 )
 from pywhy_llm_assist.cli import _commands as _cli_commands
 from pywhy_llm_assist.cli import _main as _cli
-from pywhy_llm_assist.cli._progress import ProgressBar
 from pywhy_llm_assist.review._decisions import ReviewDecision, ReviewDecisions
 from pywhy_llm_assist.testing import ScriptedModel
 
@@ -790,30 +788,26 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 # --------------------------------------------------------------------------- progress
-def test_progress_bar_is_silent_when_not_a_terminal() -> None:
-    stream = io.StringIO()
-    with ProgressBar("x", stream=stream) as bar:
-        bar(ProgressEvent("per_node", 1, 2, "per_node query about 'a'"))
-    assert stream.getvalue() == ""
-
-
 class FakeTerminal(io.StringIO):
     def isatty(self) -> bool:
         return True
 
 
-def test_progress_bar_draws_on_a_terminal_and_erases_itself() -> None:
-    stream = FakeTerminal()
-    with ProgressBar("suggest-graph", stream=stream) as bar:
-        assert "waiting for the first answer" in stream.getvalue()
-        bar(ProgressEvent("per_node", 1, 4, "per_node query about 'age'"))
-        assert "[######------------------] 1/4 queries" in stream.getvalue()
-        assert "per_node query about 'age'" in bar.render()
-    assert stream.getvalue().endswith("\r")
-    written = len(stream.getvalue())
-    bar(ProgressEvent("per_node", 2, 4, "late"))
-    time.sleep(0.01)
-    assert len(stream.getvalue()) == written  # nothing drawn after close
+def test_the_progress_bar_is_drawn_on_a_terminal_and_erased_after(
+    capsys: pytest.CaptureFixture[str], model: ScriptedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    code = _cli.main(["suggest-graph", "--variables", str(HEALTH), "--out", "graph.json"])
+    assert code == 0
+    drawn = terminal.getvalue()
+    assert "suggest-graph" in drawn and "8/8" in drawn and "per_node query about" in drawn
+    summary = drawn.rsplit("\r", 1)[-1]  # the bar's line was erased before the summary
+    assert summary.lstrip().startswith("suggested graph") and "8/8" not in summary
+    quiet = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    assert _cli.main(["suggest-graph", "--variables", str(HEALTH), "--quiet"]) == 0
+    assert quiet.getvalue() == ""
 
 
 # --------------------------------------------------------------------------- console script
