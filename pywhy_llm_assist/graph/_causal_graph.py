@@ -312,7 +312,24 @@ class CausalGraph(JsonFile):
             update={"edges": tuple(edge for edge in self.edges if edge.pair not in removed)}
         )
 
-    # ----------------------------------------------------------------- JSON
+    # ----------------------------------------------------------------- display
+    def __repr__(self) -> str:
+        """One short line, e.g. ``<CausalGraph: 32 variables (1 latent), 62 edges, 3 dropped>``.
+
+        ``str(graph)`` lists every edge; `to_json` holds everything.
+        """
+        parts = [counted(len(self.variables), "variable")]
+        if self.latent:
+            parts[0] += f" ({len(self.latent)} latent)"
+        parts.append(counted(len(self.edges), "edge"))
+        if self.dropped:
+            parts.append(f"{len(self.dropped)} dropped")
+        return f"<CausalGraph: {', '.join(parts)}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's text display: the short `repr`."""
+        printer.text(repr(self))
+
     def __str__(self) -> str:
         lines = [
             f"CausalGraph: {counted(len(self.variables), 'variable')}, "

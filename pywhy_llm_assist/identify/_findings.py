@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -370,8 +370,21 @@ class Critique(JsonFile):
             raise ValueError(f"{unknown[0]!r} is not a variable of the critiqued graph")
         return self
 
+    def __repr__(self) -> str:
+        """One short line, e.g. ``<Critique of t -> y: 3 findings (1 high), 4 variables>``."""
+        question = f" of {self.treatment} -> {self.outcome}" if self.treatment else ""
+        high = sum(finding.severity == "high" for finding in self.findings)
+        serious = f" ({high} high)" if high else ""
+        size = f"{counted(len(self.graph.variables), 'variable')}"
+        return f"<Critique{question}: {counted(len(self.findings), 'finding')}{serious}, {size}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's text display: the short `repr`."""
+        printer.text(repr(self))
+
     def _repr_html_(self) -> str:
-        """Inline display in Jupyter: the graph, the adjustment sets and every finding."""
+        """Inline display in Jupyter: the question, every finding with its suggested edit, and
+        the adjustment sets."""
         from ..review._page import critique_repr_html
 
         return critique_repr_html(self)

@@ -184,6 +184,19 @@ class Suggestions(JsonFile):
             metadata=graph.metadata,
         )
 
+    def __repr__(self) -> str:
+        """One short line, e.g. ``<Suggestions confounders for t -> y: 3 (1 unmeasured)>``."""
+        hidden = len(self.unmeasured)
+        extra = f" ({hidden} unmeasured)" if hidden else ""
+        return (
+            f"<Suggestions {self.task} for {self.treatment} -> {self.outcome}: "
+            f"{len(self.items)}{extra}>"
+        )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's text display: the short `repr`."""
+        printer.text(repr(self))
+
     def __str__(self) -> str:
         header = (
             f"{self.task} for {self.treatment} -> {self.outcome}: {len(self.items)} suggestions"

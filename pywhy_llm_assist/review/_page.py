@@ -305,8 +305,51 @@ def graph_repr_html(graph: CausalGraph) -> str:
     )
 
 
+def _names(members: Any) -> str:
+    return "{" + ", ".join(sorted(str(name) for name in members)) + "}"
+
+
+def _critique_question(critique: Any) -> str:
+    """The critiqued effect and the adjustment set that was checked, escaped."""
+    treatment, outcome = getattr(critique, "treatment", None), getattr(critique, "outcome", None)
+    graph = getattr(critique, "graph", None)
+    size = (
+        f" · {len(graph.variables)} variables, {len(graph.edges)} edges"
+        if isinstance(graph, CausalGraph)
+        else ""
+    )
+    if treatment is None or outcome is None:
+        return _escape(f"Structure only (no treatment and outcome given){size}")
+    adjustment = getattr(critique, "adjustment_set", None)
+    checked = (
+        f"adjustment set checked: {_names(adjustment)}"
+        if adjustment is not None
+        else "no adjustment set given"
+    )
+    return _escape(f"Effect of {treatment} on {outcome} · {checked}{size}")
+
+
+def _adjustment_lines(critique: Any) -> list[str]:
+    lines = []
+    minimal = getattr(critique, "minimal_adjustment_set", None)
+    if minimal is not None:
+        lines.append(f"<b>Minimal adjustment set:</b> {_escape(_names(minimal))}")
+    valid = getattr(critique, "valid_adjustment_sets", ()) or ()
+    if valid:
+        shown = "; ".join(_names(found) for found in valid)
+        lines.append(f"<b>Valid minimal adjustment sets:</b> {_escape(shown)}")
+    usage = getattr(critique, "usage", None)
+    if usage is not None and callable(getattr(usage, "summary", None)):
+        lines.append(f"<span style='color:#475569'>usage: {_escape(usage.summary())}</span>")
+    return lines
+
+
 def critique_repr_html(critique: Any) -> str:
-    """Return the HTML a notebook shows for a `Critique`: one row per finding.
+    """Return the HTML a notebook shows for a `Critique`.
+
+    The question (treatment, outcome and the adjustment set checked), one row per finding with
+    its suggested edit, then the minimal and the valid minimal adjustment sets: what
+    ``print(critique)`` shows, as a table.
 
     Example:
         >>> class Empty:
@@ -315,12 +358,25 @@ def critique_repr_html(critique: Any) -> str:
         True
     """
     rows = _findings_rows(critique, inline=True)
+    findings = tuple(getattr(critique, "findings", ()) or ())
+    for row, finding in zip(rows, findings, strict=True):
+        edit = getattr(finding, "edit", None)
+        describe = getattr(edit, "describe", None)
+        row.append(_escape(describe()) if callable(describe) else "")
     count = len(rows)
     heading = _escape(f"Critique: {count} finding{'s' if count != 1 else ''}")
-    if not rows:
-        return f"<div style='font-family:system-ui,sans-serif'>{heading}: no findings</div>"
-    table = _inline_table(["Severity", "Kind", "From", "Finding", "Variables"], rows)
+    parts = [
+        f"<div style='font-weight:600'>{heading}</div>",
+        f"<div style='color:#334155'>{_critique_question(critique)}</div>",
+    ]
+    if rows:
+        headers = ["Severity", "Kind", "From", "Finding", "Variables", "Suggested edit"]
+        parts.append(_inline_table(headers, rows))
+    else:
+        parts.append("<div style='color:#475569'>no findings</div>")
+    parts += [f"<div style='margin-top:4px'>{line}</div>" for line in _adjustment_lines(critique)]
     return (
         "<div class='pywhy-llm-assist-critique' style='font-family:system-ui,sans-serif'>"
-        f"<div style='font-weight:600'>{heading}</div>{table}</div>"
+        + "".join(parts)
+        + "</div>"
     )

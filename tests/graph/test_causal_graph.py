@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pywhy_llm_assist import CausalGraph, Edge, InputError, Provenance, Variable
+from pywhy_llm_assist import CausalGraph, DroppedEdge, Edge, InputError, Provenance, Variable
 
 CHAIN = [("smoking", "tar"), ("tar", "cancer")]
 
@@ -162,3 +162,31 @@ def test_str_lists_edges_and_dropped() -> None:
     text = str(chain_graph())
     assert "3 variables, 2 edges" in text
     assert "smoking -> tar" in text
+
+
+def test_repr_is_one_short_line_for_any_size() -> None:
+    from pywhy_llm_assist.evaluate._graphs import synthetic_benchmark
+
+    big = synthetic_benchmark(32, edges_per_variable=2.0, seed=1).graph
+    text = repr(big)
+    assert text == f"<CausalGraph: 32 variables, {len(big.edges)} edges>"
+    with_latent = big.with_latent([Variable(name="U", description="hidden")], [("U", "X01")])
+    dropped = (DroppedEdge(edge=Edge(source="X01", target="X02"), reason="cycle"),)
+    shown = repr(with_latent.model_copy(update={"dropped": dropped}))
+    assert shown == f"<CausalGraph: 33 variables (1 latent), {len(big.edges) + 1} edges, 1 dropped>"
+    assert "\n" not in shown and len(shown) < 80
+    assert str(big).startswith("CausalGraph: 32 variables")  # str still lists the edges
+
+
+def test_ipython_shows_the_short_repr() -> None:
+    class Printer:
+        def __init__(self) -> None:
+            self.shown = ""
+
+        def text(self, value: str) -> None:
+            self.shown += value
+
+    printer = Printer()
+    graph = CausalGraph.from_edges(["a", "b"], [("a", "b")])
+    graph._repr_pretty_(printer, False)
+    assert printer.shown == repr(graph) == "<CausalGraph: 2 variables, 1 edge>"

@@ -275,3 +275,10 @@ def test_repeated_edits_apply_once() -> None:
     edit = SuggestedEdit(action="remove_edge", source="tar", target="cancer")
     graph = make_critique().apply([edit, edit])
     assert graph.edge_pairs == [("smoking", "tar")]
+
+
+def test_critique_repr_is_one_short_line() -> None:
+    critique = make_critique()
+    text = repr(critique)
+    assert text == "<Critique of smoking -> cancer: 3 findings (1 high), 3 variables>"
+    assert "\n" not in text and str(critique).count("\n") > 2

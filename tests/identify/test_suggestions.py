@@ -172,3 +172,11 @@ def test_dowhy_finds_the_instrument_after_add_to_graph(graph: CausalGraph) -> No
     assert estimand.get_instrumental_variables() == ["gym_voucher"]
     estimate = model.estimate_effect(estimand, method_name="iv.instrumental_variable")
     assert estimate.value == pytest.approx(10.0, abs=0.5)
+
+
+def test_suggestions_repr_is_one_short_line(graph: CausalGraph) -> None:
+    found = _suggest(graph)
+    assert repr(found) == (
+        "<Suggestions confounders for exercise_hours -> cardio_score: 4 (1 unmeasured)>"
+    )
+    assert str(found).count("\n") == 4  # str lists every suggestion

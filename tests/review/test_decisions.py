@@ -14,6 +14,7 @@ import pytest
 
 from pywhy_llm_assist.core._errors import ReviewError
 from pywhy_llm_assist.graph._causal_graph import CausalGraph, DroppedEdge, Edge, Provenance
+from pywhy_llm_assist.identify._findings import Critique, Finding, SuggestedEdit
 from pywhy_llm_assist.review._decisions import (
     ReviewDecision,
     ReviewDecisions,
@@ -490,3 +491,42 @@ def test_an_added_latent_may_not_take_an_existing_name(graph: CausalGraph) -> No
     )  # fmt: skip
     with pytest.raises(ReviewError, match="'tar' has the name of a variable"):
         apply_review(graph, decisions)
+
+
+def test_the_critique_notebook_display_shows_the_question_edits_and_adjustment_sets() -> None:
+    from pywhy_llm_assist.identify._checks import check_graph
+
+    graph = CausalGraph.from_edges(
+        ["age", "income", "exercise", "bmi", "heart"],
+        [
+            ("age", "exercise"),
+            ("age", "heart"),
+            ("income", "exercise"),
+            ("income", "heart"),
+            ("exercise", "bmi"),
+            ("bmi", "heart"),
+        ],
+    )
+    critique = check_graph(graph, treatment="exercise", outcome="heart", adjustment_set=["bmi"])
+    assert critique.suggested_edits  # there is an edit to show
+    rendered = critique_repr_html(critique)
+    assert "Effect of exercise on heart" in rendered
+    assert "adjustment set checked: {bmi}" in rendered
+    assert "Suggested edit" in rendered and "adjust for {age, income}" in rendered
+    assert "Minimal adjustment set:</b> {age, income}" in rendered
+    assert "Valid minimal adjustment sets:</b> {age, income}" in rendered
+    structural = critique_repr_html(check_graph(graph))
+    assert "Structure only" in structural and "no findings" in structural
+    hostile = Critique(
+        graph=hostile_graph(),
+        findings=(
+            Finding(
+                kind="x",
+                source="model",
+                severity="low",
+                message="m",
+                edit=SuggestedEdit(action="set_adjustment", variables=(PAYLOADS[0],)),
+            ),
+        ),
+    )
+    assert "<script" not in critique_repr_html(hostile)
