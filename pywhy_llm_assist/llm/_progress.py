@@ -117,7 +117,13 @@ class ProgressBar:
             bar = self._bar
             if bar is None:
                 return
-            bar.total = max(event.total, event.done)
+            total = max(event.total, event.done)
+            if bar.total != total:
+                # reset() is how tqdm (and its notebook widget) learn a new total; keep the
+                # start time, so the elapsed time counts from the start of the call.
+                started = bar.start_t
+                bar.reset(total=total)
+                bar.start_t = started
             bar.n = event.done
             description = event.description
             if len(description) > DESCRIPTION_WIDTH:
