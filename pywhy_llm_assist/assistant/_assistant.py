@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 
@@ -29,6 +30,37 @@ from ..llm._sync import run_sync
 from ..suggest._suggest_graph import suggest_graph_with
 
 MODEL_VARIABLE = "PYWHY_LLM_ASSIST_MODEL"
+EMBEDDED_SERVER = "embedded llama.cpp"
+"""The server identity of `Assistant.local` in cache keys (its port changes every run)."""
+
+
+def server_identity(backend: object) -> str:
+    """The server a backend talks to, as it enters cache keys: a normalized URL.
+
+    Scheme and host in lower case, the port explicit, no trailing slash; user name, password,
+    query and fragment are left out, so no credential reaches the cache. A backend without a
+    URL is named by its type (a test double by its ``base_url`` text).
+
+    Example:
+        >>> class Backend:
+        ...     base_url = "HTTP://user:secret@LocalHost:11434/v1/?key=x"
+        >>> server_identity(Backend())
+        'http://localhost:11434/v1'
+    """
+    url = getattr(backend, "base_url", None)
+    if not isinstance(url, str) or not url.strip():
+        return type(backend).__name__
+    parts = urlsplit(url.strip())
+    if not parts.scheme or not parts.netloc:
+        return url.strip()  # a test double's name, not a URL
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:
+        port = None
+    host = (parts.hostname or "").lower()
+    location = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{location}{f':{port}' if port else ''}{parts.path.rstrip('/')}"
 
 
 class Assistant:
@@ -57,6 +89,11 @@ class Assistant:
             a finite number above 0.
         prompts: a folder of prompt templates overriding the packaged ones.
         budget: limits of calls or tokens per run.
+        cache_key_includes_server: put the server's URL (scheme, host, port and path; never
+            credentials or query) in the cache key. By default the key leaves the server out,
+            so a replay needs no server and any server of the same model name shares answers;
+            turn this on if two servers serve different models under one name (two Ollama
+            machines, two quantizations).
 
     Example:
         >>> from pywhy_llm_assist.testing import ScriptedModel
@@ -82,6 +119,7 @@ class Assistant:
         timeout: float = 120.0,
         prompts: str | Path | None = None,
         budget: Budget | None = None,
+        cache_key_includes_server: bool = False,
     ) -> None:
         chosen_model = model or os.environ.get(MODEL_VARIABLE)
         if not chosen_model:
@@ -124,6 +162,7 @@ class Assistant:
             retry=retry,
             concurrency=concurrency,
             budget=budget,
+            key_server=server_identity(backend) if cache_key_includes_server else None,
         )
 
     @classmethod
@@ -150,11 +189,14 @@ class Assistant:
         """
         server = LocalServer(model_path, context_size=context_size, threads=threads)
         options.setdefault("concurrency", 1)
+        by_server = bool(options.pop("cache_key_includes_server", False))
         try:
             assistant = cls(server.model_name, base_url=server.base_url, api_key="local", **options)
         except BaseException:
             server.close()
             raise
+        if by_server:  # the embedded server's port changes every run: it is one server
+            assistant.engine.key_server = EMBEDDED_SERVER
         assistant._local_server = server
         # A prompt longer than the context window cannot be answered: refuse it up front.
         assistant.engine.max_prompt_tokens = context_size

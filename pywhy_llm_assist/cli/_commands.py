@@ -125,6 +125,7 @@ SETTINGS: dict[str, Setting] = {
     "strategy": Setting("PYWHY_LLM_ASSIST_STRATEGY", _strategy, "auto"),
     "samples": Setting("PYWHY_LLM_ASSIST_SAMPLES", _positive_int, 1),
     "max_tokens": Setting("PYWHY_LLM_ASSIST_MAX_TOKENS", _positive_int, None),
+    "cache_key_server": Setting("PYWHY_LLM_ASSIST_CACHE_KEY_SERVER", _flag, False),
 }
 
 
@@ -157,6 +158,7 @@ class ModelSettings:
     seed: int | None
     timeout: float | None
     max_tokens: int | None = None
+    cache_key_server: bool = False
 
 
 def cache_folder(args: argparse.Namespace) -> Path:
@@ -226,6 +228,7 @@ def model_settings(args: argparse.Namespace, *, prefer_local: bool = False) -> M
         seed=setting(args, "seed"),
         timeout=timeout,
         max_tokens=max_tokens,
+        cache_key_server=bool(setting(args, "cache_key_server")),
     )
 
 
@@ -236,6 +239,7 @@ def make_assistant(settings: ModelSettings, client: ChatBackend | None = None) -
         "cache_mode": settings.cache_mode,
         "seed": settings.seed,
         "timeout": settings.timeout or (LOCAL_TIMEOUT if settings.local else 120.0),
+        "cache_key_includes_server": settings.cache_key_server,
     }
     if settings.concurrency is not None:
         options["concurrency"] = settings.concurrency

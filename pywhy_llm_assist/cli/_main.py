@@ -152,6 +152,13 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
         + _environment("cache_mode"),
     )
     group.add_argument(
+        "--cache-key-server",
+        action="store_true",
+        default=None,
+        help="put the server URL in the cache key (two servers serving one model name)"
+        + _environment("cache_key_server"),
+    )
+    group.add_argument(
         "--concurrency",
         type=int,
         metavar="N",

@@ -96,27 +96,34 @@ def cache_key(material: Mapping[str, Any]) -> str:
 
 
 def request_key(
-    request: Mapping[str, Any], *, mode: object, prompt_version: object, sample: object
+    request: Mapping[str, Any],
+    *,
+    mode: object,
+    prompt_version: object,
+    sample: object,
+    server: str | None = None,
 ) -> str:
     """The cache key of a chat request body (as `ChatRequest.payload` builds it).
 
     The key covers model, messages, sampling parameters, response format, output mode,
-    prompt version and sample index, never the API key. An entry stores all of them, so a
-    reader can check that an entry answers the question its key names (`entry_matches_key`).
+    prompt version and sample index, never the API key; the server's URL only when `server`
+    is given (``cache_key_includes_server=True``). An entry stores all of them, so a reader can
+    check that an entry answers the question its key names (`entry_matches_key`).
     """
-    return cache_key(
-        {
-            "model": request.get("model"),
-            "messages": request.get("messages"),
-            "temperature": request.get("temperature"),
-            "seed": request.get("seed"),
-            "max_tokens": request.get("max_tokens"),
-            "response_format": request.get("response_format"),
-            "mode": mode,
-            "prompt_version": prompt_version,
-            "sample": sample,
-        }
-    )
+    material: dict[str, Any] = {
+        "model": request.get("model"),
+        "messages": request.get("messages"),
+        "temperature": request.get("temperature"),
+        "seed": request.get("seed"),
+        "max_tokens": request.get("max_tokens"),
+        "response_format": request.get("response_format"),
+        "mode": mode,
+        "prompt_version": prompt_version,
+        "sample": sample,
+    }
+    if server is not None:
+        material["server"] = server
+    return cache_key(material)
 
 
 def entry_matches_key(entry: Mapping[str, Any], key: str) -> bool:
@@ -130,6 +137,7 @@ def entry_matches_key(entry: Mapping[str, Any], key: str) -> bool:
             mode=entry.get("mode"),
             prompt_version=entry.get("prompt_version"),
             sample=entry.get("sample"),
+            server=server if isinstance(server := entry.get("server"), str) else None,
         )
     except (TypeError, ValueError):  # not JSON-serialisable: not one of ours
         return False

@@ -153,6 +153,8 @@ class LanguageModel:
             one is refused with `PromptTooLargeError` before it is sent.
         max_run_tokens: most prompt tokens (estimated) a task may plan to send in one run
             (`suggest_graph` checks it before building its queries).
+        key_server: when given, part of every cache key (``Assistant`` passes the server's
+            URL with ``cache_key_includes_server=True``); None keeps keys server-free.
     """
 
     def __init__(
@@ -171,6 +173,7 @@ class LanguageModel:
         budget: Budget | None = None,
         max_prompt_tokens: int = DEFAULT_MAX_PROMPT_TOKENS,
         max_run_tokens: int = DEFAULT_MAX_RUN_TOKENS,
+        key_server: str | None = None,
     ) -> None:
         if concurrency < 1:
             raise InputError(f"concurrency must be at least 1, not {concurrency}")
@@ -189,6 +192,7 @@ class LanguageModel:
         self.budget = budget
         self.max_prompt_tokens = max_prompt_tokens
         self.max_run_tokens = max_run_tokens
+        self.key_server = key_server
         self.meter = UsageMeter()
         self._server = (str(getattr(backend, "base_url", type(backend).__name__)), model)
         self._secrets: tuple[str, ...] = tuple(getattr(backend, "secrets", ()))
@@ -433,7 +437,11 @@ class LanguageModel:
 
     def _key(self, request: ChatRequest, query: Query, version: str) -> str:
         return request_key(
-            request.payload(), mode=request.mode, prompt_version=version, sample=query.sample
+            request.payload(),
+            mode=request.mode,
+            prompt_version=version,
+            sample=query.sample,
+            server=self.key_server,
         )
 
     def _check_prompt_size(
@@ -548,6 +556,8 @@ class LanguageModel:
             "usage": known_usage(response.get("usage")),
             "elapsed_seconds": elapsed,
         }
+        if self.key_server is not None:
+            entry["server"] = self.key_server
         self._recorder.write(key, entry)
 
 

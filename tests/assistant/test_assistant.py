@@ -208,3 +208,61 @@ def test_sync_api_inside_a_running_event_loop() -> None:
     graph = asyncio.run(main())
     assert graph.names == tuple(FOUR)
     assert len(model.requests) == 4
+
+
+# ---------------------------------------------------------------- cache key and servers
+def _serve(answer: str) -> Any:
+    from pywhy_llm_assist.testing import FakeOpenAIServer
+
+    reply = '{"edges": [{"cause": "rain", "effect": "%s", "rationale": "r", "confidence": "high"}]}'
+    return FakeOpenAIServer(lambda body: reply % answer).start()
+
+
+def _ask(server: Any, cache: Path, **options: Any) -> tuple[list[tuple[str, str]], int]:
+    with Assistant(
+        "fake-model", base_url=server.base_url, api_key="k", cache=cache, **options
+    ) as assistant:
+        graph = assistant.suggest_graph(["rain", "wet grass", "slippery"], strategy="whole")
+        return graph.edge_pairs, assistant.usage.cache_hits
+
+
+def test_by_default_two_servers_with_one_model_name_share_answers(tmp_path: Path) -> None:
+    first, second = _serve("wet grass"), _serve("slippery")
+    try:
+        assert _ask(first, tmp_path) == ([("rain", "wet grass")], 0)
+        # The server's URL is not in the key: the second server is never asked.
+        assert _ask(second, tmp_path) == ([("rain", "wet grass")], 1)
+        assert len(second.chat_requests) == 0
+    finally:
+        first.close()
+        second.close()
+
+
+def test_cache_key_includes_server_keeps_their_answers_apart(tmp_path: Path) -> None:
+    first, second = _serve("wet grass"), _serve("slippery")
+    try:
+        _ask(first, tmp_path)  # recorded without the server in the key
+        by_server = {"cache_key_includes_server": True}
+        assert _ask(first, tmp_path, **by_server) == ([("rain", "wet grass")], 0)  # a new key
+        assert _ask(second, tmp_path, **by_server) == ([("rain", "slippery")], 0)
+        assert len(second.chat_requests) == 1
+        # Each server finds its own answers again, whatever the URL's spelling.
+        spelled = first.base_url.replace("http://", "HTTP://").rstrip("/") + "/"
+        with Assistant(
+            "fake-model", base_url=spelled, api_key="k", cache=tmp_path, **by_server
+        ) as again:
+            again.suggest_graph(["rain", "wet grass", "slippery"], strategy="whole")
+            assert again.usage.cache_hits == 1
+    finally:
+        first.close()
+        second.close()
+    assert len(list(ResponseCache(tmp_path).keys())) == 3
+
+
+def test_the_server_in_the_key_never_holds_credentials() -> None:
+    from pywhy_llm_assist.assistant._assistant import server_identity
+
+    backend = OpenAIBackend(base_url="HTTPS://ada:secret@Example.org/v1/?api-key=abc#x")
+    assert server_identity(backend) == "https://example.org:443/v1"
+    assert server_identity(ScriptedModel()) == "scripted"
+    assert server_identity(object()) == "object"

@@ -960,3 +960,18 @@ def test_a_replay_miss_points_to_record_missing_and_never_says_rerun(
     # What the hint says works: record the missing answers, then the replay succeeds.
     assert run(capsys, *argv, "--cache-mode", "record_missing")[0] == 0
     assert run(capsys, *argv, "--cache-mode", "replay")[0] == 0
+
+
+def test_cache_key_server_puts_the_server_in_the_key(
+    capsys: pytest.CaptureFixture[str], model: ScriptedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    argv = ["suggest-graph", "--variables", str(HEALTH), "--strategy", "whole"]
+    assert run(capsys, *argv)[0] == 0
+    code, _, err = run(capsys, *argv)
+    assert code == 0 and "usage: 0 calls, 1 cache hit" in err
+    code, _, err = run(capsys, *argv, "--cache-key-server")
+    assert code == 0 and "usage: 1 call, 0 cache hits" in err  # another key: asked again
+    monkeypatch.setenv("PYWHY_LLM_ASSIST_CACHE_KEY_SERVER", "1")
+    code, _, err = run(capsys, *argv)
+    assert code == 0 and "usage: 0 calls, 1 cache hit" in err
+    assert len(model.requests) == 2
