@@ -13,7 +13,15 @@ import sys
 
 from ..core._errors import InputError, QueriesFailedError, ReplayMissError
 from ..core._text import counted
-from ._commands import API_KEY_VARIABLE, OPENED, PROGRAM, cache_folder, setting
+from ._commands import (
+    OPENED,
+)
+from ._settings import (
+    API_KEY_VARIABLE,
+    PROGRAM,
+    cache_folder,
+    setting,
+)
 
 ERROR_LINE_CHARACTERS = 2_000
 """Longest error line printed; the rest is cut (a list of 10,000 names is not a message)."""

@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from .. import CACHE_MODES
 from ..core._errors import (
     AssistantError,
     InputError,
@@ -32,9 +31,6 @@ from ..core._errors import (
 )
 from ._commands import (
     OPENED,
-    PROGRAM,
-    SETTINGS,
-    STRATEGIES,
     OutputError,
     run_apply_review,
     run_confounders,
@@ -56,6 +52,11 @@ from ._failures import (
 )
 from ._inputs import GRAPH_READERS
 from ._merge_command import configure_merge_reviews, run_merge_reviews
+from ._options import add_model_options, add_output_options, add_problem_options, environment
+from ._settings import (
+    PROGRAM,
+    STRATEGIES,
+)
 from ._tools import run_benchmark_command, run_cache, run_demo
 
 EXIT_OK = 0
@@ -64,7 +65,6 @@ EXIT_MODEL = 3
 EXIT_LOCAL_MODEL = 4
 EXIT_CACHE = 5
 EXIT_INTERRUPTED = 130
-GRAPH_FORMATS = ("json", "dot", "gml", "dagitty", "mermaid")
 
 
 class UsageError(InputError):
@@ -116,121 +116,6 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
         super().__init__(prog, max_help_position=32, width=100)
 
 
-def _environment(name: str) -> str:
-    return f" [env: ${SETTINGS[name].variable}]"
-
-
-# --------------------------------------------------------------------------- option groups
-def add_model_options(parser: argparse.ArgumentParser) -> None:
-    """Options choosing the model, the server and the cache (shared by model commands)."""
-    group = parser.add_argument_group("model and cache")
-    group.add_argument("--model", help="model name, e.g. gpt-4o-mini" + _environment("model"))
-    group.add_argument(
-        "--base-url",
-        metavar="URL",
-        help="OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama"
-        + _environment("base_url"),
-    )
-    group.add_argument(
-        "--api-key-env",
-        metavar="NAME",
-        help="read the API key from this environment variable (default: $OPENAI_API_KEY); "
-        "keys are never taken on the command line",
-    )
-    group.add_argument(
-        "--local",
-        action="store_true",
-        default=None,
-        help="use the embedded llama.cpp model (no API key, data stays here; needs the "
-        "'local' extra)" + _environment("local"),
-    )
-    group.add_argument("--cache", metavar="DIR", help="answer cache folder" + _environment("cache"))
-    group.add_argument(
-        "--cache-mode",
-        choices=CACHE_MODES,
-        help="read_write (default), replay (a miss is an error), off, record_missing, refresh"
-        + _environment("cache_mode"),
-    )
-    group.add_argument(
-        "--cache-key-server",
-        action="store_true",
-        default=None,
-        help="put the server URL in the cache key (two servers serving one model name)"
-        + _environment("cache_key_server"),
-    )
-    group.add_argument(
-        "--concurrency",
-        type=int,
-        metavar="N",
-        help="most requests in flight (default 8; 1 for --local)" + _environment("concurrency"),
-    )
-    group.add_argument("--seed", type=int, metavar="N", help="sampling seed" + _environment("seed"))
-    group.add_argument(
-        "--timeout",
-        type=float,
-        metavar="SECONDS",
-        help="deadline for one request, reply included, before it is retried (default 120; "
-        "600 for --local)" + _environment("timeout"),
-    )
-    group.add_argument(
-        "--max-tokens",
-        type=int,
-        metavar="N",
-        help="most prompt + completion tokens one run may use; a run estimated to send more is "
-        "refused before any request (default: 20,000,000 prompt tokens)"
-        + _environment("max_tokens"),
-    )
-
-
-def add_output_options(parser: argparse.ArgumentParser, *, graph: bool) -> None:
-    """``--out``, ``--quiet`` and, for graphs, ``--format``."""
-    group = parser.add_argument_group("output")
-    if graph:
-        group.add_argument(
-            "--format",
-            choices=GRAPH_FORMATS,
-            help="graph format (default: from the --out extension, else json)",
-        )
-    group.add_argument("--out", metavar="FILE", help="write the result here (default: stdout)")
-    group.add_argument(
-        "--quiet", "-q", action="store_true", help="no summary or progress bar on stderr"
-    )
-
-
-def add_problem_options(
-    parser: argparse.ArgumentParser, *, graph: bool, effect: str | None
-) -> None:
-    """``--variables`` and ``--context``; ``--graph`` when `graph`; treatment and outcome when
-    `effect` is ``"required"`` or ``"optional"``."""
-    group = parser.add_argument_group("problem")
-    group.add_argument(
-        "--variables",
-        metavar="FILE",
-        help="variables: YAML/JSON (name and description) or CSV (name,description columns, "
-        "or a data file's header)",
-    )
-    group.add_argument(
-        "--context", metavar="TEXT|@FILE", help="a sentence or two about the domain, or @FILE"
-    )
-    if graph:
-        group.add_argument(
-            "--graph", metavar="FILE", help="a graph file: .json, .dot/.gv, .gml, .dagitty"
-        )
-        group.add_argument(
-            "--graph-format",
-            choices=tuple(GRAPH_READERS),
-            help="graph file format (default: by extension)",
-        )
-    if effect is not None:
-        required = effect == "required"
-        group.add_argument(
-            "--treatment", required=required, metavar="NAME", help="the cause of interest"
-        )
-        group.add_argument(
-            "--outcome", required=required, metavar="NAME", help="the effect of interest"
-        )
-
-
 # --------------------------------------------------------------------------- commands
 def _configure_suggest_graph(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("suggestion")
@@ -239,13 +124,13 @@ def _configure_suggest_graph(parser: argparse.ArgumentParser) -> None:
         type=lambda text: text.replace("-", "_"),
         choices=STRATEGIES,
         help="auto (default), per_node (n calls), whole (1 call), pairwise (n(n-1)/2 calls)"
-        + _environment("strategy"),
+        + environment("strategy"),
     )
     group.add_argument(
         "--samples",
         type=int,
         metavar="N",
-        help="ask each question N times; confidence becomes a vote share" + _environment("samples"),
+        help="ask each question N times; confidence becomes a vote share" + environment("samples"),
     )
     group.add_argument(
         "--threshold",
@@ -325,7 +210,7 @@ def _configure_cache(parser: argparse.ArgumentParser) -> None:
     assert isinstance(parser, _Parser)
     commands = parser.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
     common = _Parser(add_help=False)
-    common.add_argument("--cache", metavar="DIR", help="cache folder" + _environment("cache"))
+    common.add_argument("--cache", metavar="DIR", help="cache folder" + environment("cache"))
     common.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
     filters = _Parser(add_help=False)
     filters.add_argument("--task", help="only entries of this task (e.g. per_node, critique)")

@@ -7,8 +7,17 @@ from pathlib import Path
 
 from .. import MERGE_RULES, ReviewConsensus, ReviewDecisions, merge_reviews
 from ..core._errors import InputError
-from ._commands import PROGRAM, Reporter, described_graph, reporter, write_graph, write_output
+from ._commands import (
+    Reporter,
+    described_graph,
+    reporter,
+    write_graph,
+    write_output,
+)
 from ._inputs import GRAPH_READERS, read_text
+from ._settings import (
+    PROGRAM,
+)
 
 SECOND_ROUND_PAGE = "second-round.html"
 SECOND_ROUND_GRAPH = "second-round-graph.json"

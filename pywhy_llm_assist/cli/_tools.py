@@ -20,16 +20,18 @@ from ..core._errors import InputError
 from ..core._text import counted
 from ..llm import DEFAULT_MODEL_NAME
 from ._commands import (
-    PROGRAM,
-    cache_folder,
     open_assistant,
     progress_bar,
     report_graph,
     reporter,
-    setting,
     write_output,
 )
 from ._inputs import read_variables
+from ._settings import (
+    PROGRAM,
+    cache_folder,
+    setting,
+)
 
 DEMO_PACKAGE = "pywhy_llm_assist.cli"
 DEMO_FOLDER = "demo"
