@@ -35,6 +35,12 @@ if TYPE_CHECKING:
     )
     from .core._usage import Budget, Usage
     from .core._variables import Variable, Variables
+    from .data._sensitivity import (
+        CovariateStrength,
+        SensitivityBound,
+        SensitivityReport,
+        sensitivity_analysis,
+    )
     from .evaluate._benchmark import BenchmarkReport, BenchmarkRow, run_benchmark
     from .evaluate._graphs import BenchmarkGraph, load_benchmark, rename_variables
     from .evaluate._metrics import GraphComparison, compare_graphs
@@ -90,6 +96,7 @@ _SOURCES: dict[str, str] = {
     "ChatRequest": ".llm._backends",
     "Condition": ".identify._suggestions",
     "ConsensusEdge": ".review._merge",
+    "CovariateStrength": ".data._sensitivity",
     "Critique": ".identify._findings",
     "DroppedEdge": ".graph._causal_graph",
     "Edge": ".graph._causal_graph",
@@ -126,6 +133,8 @@ _SOURCES: dict[str, str] = {
     "ReviewDecisions": ".review._decisions",
     "ReviewError": ".core._errors",
     "ReviewerVote": ".review._merge",
+    "SensitivityBound": ".data._sensitivity",
+    "SensitivityReport": ".data._sensitivity",
     "SimulatedExpert": ".evaluate._simulated_expert",
     "SuggestedEdit": ".identify._findings",
     "SuggestionOrigin": ".review._decisions",
@@ -143,6 +152,7 @@ _SOURCES: dict[str, str] = {
     "merge_reviews": ".review._merge",
     "rename_variables": ".evaluate._graphs",
     "run_benchmark": ".evaluate._benchmark",
+    "sensitivity_analysis": ".data._sensitivity",
     "suggest_graph": ".assistant._convenience",
     "to_second_round_html": ".review._second_round",
 }
@@ -181,6 +191,7 @@ __all__ = [
     "ChatRequest",
     "Condition",
     "ConsensusEdge",
+    "CovariateStrength",
     "Critique",
     "DroppedEdge",
     "Edge",
@@ -217,6 +228,8 @@ __all__ = [
     "ReviewDecisions",
     "ReviewError",
     "ReviewerVote",
+    "SensitivityBound",
+    "SensitivityReport",
     "SimulatedExpert",
     "SuggestedEdit",
     "SuggestionOrigin",
@@ -235,6 +248,7 @@ __all__ = [
     "merge_reviews",
     "rename_variables",
     "run_benchmark",
+    "sensitivity_analysis",
     "suggest_graph",
     "to_second_round_html",
 ]
