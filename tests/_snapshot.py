@@ -113,6 +113,20 @@ def snapshot_graph() -> CausalGraph:
     )
 
 
+def snapshot_data() -> Any:
+    """A small data set over the snapshot variables (for the sensitivity elicitation)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    age = rng.normal(50, 10, 80)
+    smoking = (rng.random(80) < 0.3 + 0.01 * (age - 50)).astype(float)
+    cancer = 0.3 * smoking + 0.02 * age + rng.normal(size=80)
+    return pd.DataFrame(
+        {SNAPSHOT_TREATMENT: smoking, "patient's age": age, SNAPSHOT_OUTCOME: cancer}
+    )
+
+
 # One line per task: template name -> how an assistant sends that task's queries.
 # Adding a task (or a strategy) here snapshots its prompt and its reply schema.
 SNAPSHOT_TASKS: dict[str, Callable[[Assistant], object]] = {
@@ -142,6 +156,15 @@ SNAPSHOT_TASKS: dict[str, Callable[[Assistant], object]] = {
         treatment=SNAPSHOT_TREATMENT,
         outcome=SNAPSHOT_OUTCOME,
         adjustment_set=["patient's age"],
+        context=SNAPSHOT_CONTEXT,
+    ),
+    "elicit_sensitivity": lambda a: a.elicit_sensitivity(
+        snapshot_data(),
+        SNAPSHOT_TREATMENT,
+        SNAPSHOT_OUTCOME,
+        ["patient's age"],
+        confounders={"genetic risk": 'Inherited "susceptibility";\nnot measured'},
+        variables=SNAPSHOT_VARIABLES,
         context=SNAPSHOT_CONTEXT,
     ),
 }

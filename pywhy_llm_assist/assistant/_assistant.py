@@ -28,6 +28,7 @@ from ..llm._prompts import PromptLibrary
 from ..llm._retry import RetryPolicy
 from ..llm._sync import run_sync
 from ..suggest._suggest_graph import suggest_graph_with
+from ._sensitivity_methods import SensitivityMethods
 
 MODEL_VARIABLE = "PYWHY_LLM_ASSIST_MODEL"
 EMBEDDED_SERVER = "embedded llama.cpp"
@@ -63,7 +64,7 @@ def server_identity(backend: object) -> str:
     return f"{scheme}://{location}{f':{port}' if port else ''}{parts.path.rstrip('/')}"
 
 
-class Assistant:
+class Assistant(SensitivityMethods):
     """A language model as a domain-knowledge assistant for causal analysis.
 
     Works with any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio,
