@@ -95,7 +95,7 @@ def _descriptions(variables: VariablesLike | None, graph: CausalGraph | None) ->
     known: dict[str, str] = {}
     if graph is not None:
         known.update({item.name: item.description for item in graph.variables})
-    if variables is not None:
+    if variables:  # None or empty: no descriptions
         known.update(
             {item.name: item.description for item in Variables(variables) if item.description}
         )

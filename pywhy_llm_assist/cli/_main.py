@@ -57,6 +57,8 @@ from ._settings import (
     PROGRAM,
     STRATEGIES,
 )
+from ._sensitivity import configure as configure_sensitivity
+from ._sensitivity import run_sensitivity
 from ._tools import run_benchmark_command, run_cache, run_demo
 
 EXIT_OK = 0
@@ -365,6 +367,15 @@ COMMANDS: dict[str, Command] = {
         _configure_critique,
         ("graph_problem",),
         ("output", "model"),
+    ),
+    "sensitivity": Command(
+        "sensitivity to unmeasured confounding of an OLS estimate (--elicit asks the model)",
+        f"{PROGRAM} sensitivity darfur.csv --treatment directlyharmed --outcome peacefactor \\\n"
+        "      --adjust age,farmer_dar,herder_dar,pastvoted,hhsize_darfur,female,village \\\n"
+        "      --benchmarks female --plot darfur.svg --out darfur.json",
+        run_sensitivity,
+        configure_sensitivity,
+        after=("model",),
     ),
     "review": Command(
         "write the self-contained review page (HTML) for a domain expert",

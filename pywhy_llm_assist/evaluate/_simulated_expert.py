@@ -26,6 +26,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from itertools import combinations
+from statistics import NormalDist
 from typing import Any
 
 import networkx as nx
@@ -55,8 +56,9 @@ class SimulatedExpert:
 
     It answers ``per_node``, ``whole`` and ``pairwise`` graph queries, the ``confounders``,
     ``mediators``, ``instruments`` and ``negative_controls`` queries (from the true graph's
-    structure, with missed and spurious items at the same rates) and ``critique`` queries
-    (the differences between the analyst's graph and its view). With every rate at zero,
+    structure, with missed and spurious items at the same rates), ``critique`` queries
+    (the differences between the analyst's graph and its view) and ``elicit_sensitivity``
+    queries (from `strengths`, with `strength_error`). With every rate at zero,
     `Assistant.suggest_graph` recovers `truth` exactly with any strategy.
 
     Args:
@@ -71,6 +73,12 @@ class SimulatedExpert:
         identities: a stable identity per variable name used for the draws (default: the
             name itself); give ``{neutral name: original name}`` so a renamed run makes
             exactly the same errors as the original.
+        strengths: for ``elicit_sensitivity`` queries, the true strength of each confounder
+            relative to each benchmark: ``{confounder: {benchmark: (k_D, k_Y)}}``. The expert
+            picks the benchmark whose strengths are nearest 1 (the most comparable one).
+        strength_error: the standard deviation, in doublings (log2 units), of the error
+            multiplied into each true k before it is rounded to the nearest ladder step
+            (0: only the rounding).
 
     Example:
         >>> from pywhy_llm_assist import Assistant, CausalGraph
@@ -95,6 +103,8 @@ class SimulatedExpert:
         latency: float = 0.0,
         calibrated: bool = False,
         identities: Mapping[str, str] | None = None,
+        strengths: Mapping[str, Mapping[str, tuple[float, float]]] | None = None,
+        strength_error: float = 0.0,
     ) -> None:
         for label, rate in (("missed", missed), ("spurious", spurious), ("reversed", reversed)):
             if not 0.0 <= rate <= 1.0:
@@ -103,6 +113,10 @@ class SimulatedExpert:
             raise InputError(f"missed + reversed must not exceed 1 ({missed} + {reversed})")
         if latency < 0:
             raise InputError(f"latency must be 0 or more seconds, not {latency}")
+        if strength_error < 0:
+            raise InputError(f"strength_error must be 0 or more doublings, not {strength_error}")
+        self.strengths = {name: dict(items) for name, items in (strengths or {}).items()}
+        self.strength_error = strength_error
         self.truth = truth
         self.missed = missed
         self.spurious = spurious
@@ -468,6 +482,42 @@ def _critique_item(kind: str, cause: str, effect: str) -> Reply:
     }
 
 
+# ---------------------------------------------------------------------- sensitivity
+def _nearest_step(value: float, ladder: Iterable[str]) -> str:
+    """The ladder step nearest `value` on a log scale (the ends take everything beyond)."""
+    return min(ladder, key=lambda step: abs(math.log2(float(step)) - math.log2(value)))
+
+
+def _answer_elicit_sensitivity(expert: SimulatedExpert, query: Query) -> Reply:
+    confounder = query.subject[0]
+    ladder = [str(step) for step in query.inputs["ladder"]]
+    known = {
+        benchmark: pair
+        for benchmark, pair in expert.strengths.get(confounder, {}).items()
+        if benchmark in query.names
+    }
+    if not known:
+        return {
+            "benchmark": query.names[0],
+            "k_treatment": "1",
+            "k_outcome": "1",
+            "rationale": "simulated expert: no knowledge of this confounder",
+        }
+    benchmark = min(
+        known,
+        key=lambda name: (
+            abs(math.log2(max(known[name][0], 1e-12))) + abs(math.log2(max(known[name][1], 1e-12)))
+        ),
+    )
+    answer: Reply = {"benchmark": benchmark}
+    for part, truth in zip(("k_treatment", "k_outcome"), known[benchmark], strict=True):
+        draw = _unit_draw(expert.seed, "strength", expert.identity(confounder), part, query.sample)
+        doublings = expert.strength_error * NormalDist().inv_cdf(min(max(draw, 1e-9), 1 - 1e-9))
+        answer[part] = _nearest_step(max(truth, 1e-12) * 2**doublings, ladder)
+    answer["rationale"] = f"simulated expert: its view of the strength relative to {benchmark}"
+    return answer
+
+
 ANSWERS: dict[str, Callable[[SimulatedExpert, Query], Reply]] = {
     "per_node": _answer_per_node,
     "whole": _answer_whole,
@@ -477,5 +527,6 @@ ANSWERS: dict[str, Callable[[SimulatedExpert, Query], Reply]] = {
     "instruments": _answer_instruments,
     "negative_controls": _answer_negative_controls,
     "critique": _answer_critique,
+    "elicit_sensitivity": _answer_elicit_sensitivity,
 }
 """Task name -> how the simulated expert answers it."""
