@@ -20,6 +20,7 @@ from .. import (
     CausalGraph,
     Critique,
     ReviewDecisions,
+    SensitivityReport,
     Suggestions,
     Usage,
     Variables,
@@ -372,12 +373,19 @@ def run_review(args: argparse.Namespace) -> int:
                 f"critique file {args.critique!r} was made for another graph than "
                 f"{args.graph!r}; critique this graph again or drop --critique"
             )
+    sensitivity = None
+    if getattr(args, "sensitivity", None) is not None:
+        text = read_text(args.sensitivity, "sensitivity report file")
+        try:
+            sensitivity = SensitivityReport.from_json(text if "\n" in text else text + "\n")
+        except InputError as error:
+            raise InputError(f"sensitivity report file {args.sensitivity!r}: {error}") from None
     out = Path(args.out).expanduser()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError(f"cannot create {str(out.parent)!r}: {error.strerror}") from None
-    graph.to_review_html(out, critique=critique, title=args.title)
+    graph.to_review_html(out, critique=critique, title=args.title, sensitivity=sensitivity)
     report = reporter(args)
     report.line(
         f"review page for {len(graph.variables)} variables and {len(graph.edges)} edges; open it "

@@ -184,6 +184,9 @@ def _configure_review(parser: argparse.ArgumentParser) -> None:
         "--variables", metavar="FILE", help="descriptions for a graph file that has none"
     )
     parser.add_argument("--critique", metavar="FILE", help="a critique JSON to show beside it")
+    parser.add_argument(
+        "--sensitivity", metavar="FILE", help="a sensitivity report JSON to show (plot, bounds)"
+    )
     parser.add_argument("--title", help="page title")
     parser.add_argument("--out", default="review.html", metavar="FILE", help="default: review.html")
     parser.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")

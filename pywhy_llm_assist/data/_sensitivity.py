@@ -123,6 +123,19 @@ class SensitivityReport(JsonFile):
 
     model_config = _FROZEN
     json_label: ClassVar[str] = "sensitivity report JSON"
+    bound_headers: ClassVar[tuple[str, ...]] = (
+        "bound",
+        "source",
+        "benchmark",
+        "k_D",
+        "k_Y",
+        "R²(D~Z|X)",
+        "R²(Y~Z|D,X)",
+        "adjusted",
+        "interval",
+        "verdict",
+    )
+    """The column names of `bound_rows`."""
 
     treatment: str
     outcome: str
@@ -299,7 +312,7 @@ class SensitivityReport(JsonFile):
         ]
 
     def bound_rows(self) -> list[list[str]]:
-        """One row of text cells per bound (see `BOUND_HEADERS`)."""
+        """One row of text cells per bound (see `bound_headers`)."""
         return [
             [
                 bound.label,
@@ -349,18 +362,7 @@ class SensitivityReport(JsonFile):
         return report_html(self)
 
 
-BOUND_HEADERS = (
-    "bound",
-    "source",
-    "benchmark",
-    "k_D",
-    "k_Y",
-    "R²(D~Z|X)",
-    "R²(Y~Z|D,X)",
-    "adjusted",
-    "interval",
-    "verdict",
-)
+BOUND_HEADERS = SensitivityReport.bound_headers
 
 
 def _formal_label(benchmark: str, k_treatment: float, k_outcome: float) -> str:

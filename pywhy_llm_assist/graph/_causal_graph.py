@@ -349,18 +349,24 @@ class CausalGraph(JsonFile):
         return "\n".join(lines)
 
     def to_review_html(
-        self, path: str | Path | None = None, *, critique: Any = None, title: str | None = None
+        self,
+        path: str | Path | None = None,
+        *,
+        critique: Any = None,
+        title: str | None = None,
+        sensitivity: Any = None,
     ) -> str:
         """Write (and return) the self-contained review page for a domain expert.
 
         The page works from ``file://`` with no network: the graph as SVG, every edge with
         its rationale, confidence and votes, the dropped edges, critique findings if given,
-        and accept / reject / reverse / comment / add-edge controls. "Export decisions"
-        downloads a JSON file that `apply_review` reads back.
+        a `SensitivityReport`'s plot and bounds if given, and accept / reject / reverse /
+        comment / add-edge controls. "Export decisions" downloads a JSON file that
+        `apply_review` reads back.
         """
         from ..review._page import to_review_html
 
-        return to_review_html(self, path, critique=critique, title=title)
+        return to_review_html(self, path, critique=critique, title=title, sensitivity=sensitivity)
 
     def _repr_svg_(self) -> str:
         """Inline display in Jupyter: the graph drawn by our layered layout."""

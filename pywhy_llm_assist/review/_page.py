@@ -143,6 +143,7 @@ def to_review_html(
     *,
     critique: Any = None,
     title: str | None = None,
+    sensitivity: Any = None,
 ) -> str:
     """Return (and write, when `path` is given) the expert review page for `graph`.
 
@@ -154,7 +155,8 @@ def to_review_html(
     downloads ``review-decisions.json`` for `apply_review` (or, from several reviewers, for
     `merge_reviews`). With a `critique`, each finding sits on the row of the edge or variable it
     concerns with a one-click "Apply" of its suggestion, and the critique section lists the
-    findings and every adjustment set.
+    findings and every adjustment set. With a `sensitivity` report (`SensitivityReport`), a
+    section shows its contour plot and bounds.
 
     Example:
         >>> graph = CausalGraph.from_edges(["rain", "wet"], [("rain", "wet")])
@@ -162,7 +164,7 @@ def to_review_html(
         >>> page.startswith("<!DOCTYPE html>")
         True
     """
-    return render_review_page(graph, path, critique=critique, title=title)
+    return render_review_page(graph, path, critique=critique, title=title, sensitivity=sensitivity)
 
 
 #: The page's script, in order; one strict-mode function wraps them, so they share one scope.
@@ -182,6 +184,7 @@ def render_review_page(
     critique: Any = None,
     title: str | None = None,
     second_round: Mapping[str, Any] | None = None,
+    sensitivity: Any = None,
 ) -> str:
     """Write the review page; `second_round` (from `to_second_round_html`) limits it to the
     disputed edges and shows the first round's votes."""
@@ -196,6 +199,10 @@ def render_review_page(
         findings = findings_data(critique, graph, shape)
         data["findings"] = findings
         critique_section_html = critique_section(findings)
+    if sensitivity is not None:
+        from ._page_sensitivity import sensitivity_section
+
+        critique_section_html += sensitivity_section(sensitivity)
     data["geometry"] = shape.to_data()
     data["bounds"] = _bounds(layout, shape)
     if second_round is not None:
