@@ -150,3 +150,19 @@ def test_a_file_that_is_not_a_table(capsys: pytest.CaptureFixture[str], tmp_path
     path.write_text(json.dumps({"a": 1}))
     code, _, err = run(capsys, "sensitivity", str(path), *REGRESSION)
     assert code == 2 and "use a .csv or .tsv file" in err
+
+
+def test_docs_cli_shows_what_the_command_prints(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from _darfur import load_darfur
+
+    monkeypatch.chdir(tmp_path)
+    load_darfur().to_csv("darfur.csv", index=False)
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = docs.split("### sensitivity", 1)[1].split("```console\n", 1)[1].split("```", 1)[0]
+    command, shown = section.split("\n", 3)[:3], section.split("\n", 3)[3]
+    argv = " ".join(line.strip().rstrip("\\") for line in command).split()[2:]
+    code, _, err = run(capsys, *argv)
+    assert code == 0
+    assert err == shown
