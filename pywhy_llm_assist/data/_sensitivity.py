@@ -423,11 +423,11 @@ def sensitivity_analysis(
         >>> import numpy as np, pandas as pd
         >>> rng = np.random.default_rng(0)
         >>> x = rng.normal(size=500)
-        >>> d = x + rng.normal(size=500)
+        >>> d = 0.5 * x + rng.normal(size=500)
         >>> data = pd.DataFrame({"x": x, "d": d, "y": d + x + rng.normal(size=500)})
         >>> report = sensitivity_analysis(data, "d", "y", ["x"], k=[1])
         >>> round(report.estimate, 2), report.bounds[0].label
-        (1.02, '1x x')
+        (0.97, '1x x')
     """
     if not (isinstance(q, int | float) and math.isfinite(q) and q > 0):
         raise InputError(f"q must be a positive number (1 = the whole estimate), not {q!r}")
