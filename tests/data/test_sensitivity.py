@@ -26,7 +26,7 @@ def darfur() -> SensitivityReport:
 
 # ---------------------------------------------------------------- the paper's published figures
 def test_darfur_estimate_matches_the_paper(darfur: SensitivityReport) -> None:
-    # Cinelli & Hazlett (2020), Table 1 / section 6 (figures in /work/shared/DESIGN.md).
+    # The figures Cinelli & Hazlett (2020) publish for this regression.
     assert darfur.rows == 1276
     assert darfur.degrees_of_freedom == 783
     assert round(darfur.estimate, 4) == 0.0973
