@@ -53,12 +53,12 @@ from ._failures import (
 from ._inputs import GRAPH_READERS
 from ._merge_command import configure_merge_reviews, run_merge_reviews
 from ._options import add_model_options, add_output_options, add_problem_options, environment
+from ._sensitivity_command import configure as configure_sensitivity
+from ._sensitivity_command import run_sensitivity
 from ._settings import (
     PROGRAM,
     STRATEGIES,
 )
-from ._sensitivity import configure as configure_sensitivity
-from ._sensitivity import run_sensitivity
 from ._tools import run_benchmark_command, run_cache, run_demo
 
 EXIT_OK = 0
