@@ -199,6 +199,14 @@ def _inputs_for(template: str) -> dict[str, object]:
             "outcome": "b",
             "adjustment_set": [],
         },
+        "elicit_sensitivity": {
+            **common,
+            "treatment": {"name": "a"},
+            "outcome": {"name": "b"},
+            "benchmarks": [{"name": "c", "explains_treatment": "1%", "explains_outcome": "2%"}],
+            "ladder": ["1", "2"],
+            "confounder": {"name": "u"},
+        },
     }.get(template, identification)
 
 
