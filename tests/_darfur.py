@@ -1,8 +1,8 @@
-"""The Darfur data of Cinelli & Hazlett (2020), from the PySensemakr package (a test extra).
+"""The Darfur data of Cinelli & Hazlett (2020), from the PySensemakr package.
 
-PySensemakr 0.0.8's analysis breaks under pandas 3, but its data loader is a plain
-``read_csv``; if importing the package ever fails, the CSV it ships is read directly.
-Never copied into this repository.
+PySensemakr 0.0.8's analysis breaks under pandas 3 and its wheel requires the whole of
+Jupyter, so ``scripts/test.sh`` installs it with ``--no-deps`` and only the CSV it ships is
+read (found without importing the package). Never copied into this repository.
 """
 
 from __future__ import annotations
@@ -23,9 +23,5 @@ def load_darfur() -> Any:
     pandas = pytest.importorskip("pandas")
     spec = importlib.util.find_spec("sensemakr")
     if spec is None or spec.origin is None:
-        pytest.skip("the Darfur data needs PySensemakr (pip install -e '.[test]')")
-    try:
-        from sensemakr.data import load_darfur as loader
-    except Exception:  # pragma: no cover - the package's import broke; its data did not
-        return pandas.read_csv(Path(spec.origin).parent / "data" / "darfur.csv")
-    return loader()
+        pytest.skip("the Darfur data needs PySensemakr (pip install --no-deps pysensemakr==0.0.8)")
+    return pandas.read_csv(Path(spec.origin).parent / "data" / "darfur.csv")
