@@ -35,12 +35,15 @@ if TYPE_CHECKING:
     )
     from .core._usage import Budget, Usage
     from .core._variables import Variable, Variables
+    from .data._implication_tests import ImplicationTest, ImplicationTests, UntestablePair
+    from .data._refute import test_implications
     from .data._sensitivity import (
         CovariateStrength,
         SensitivityBound,
         SensitivityReport,
         sensitivity_analysis,
     )
+    from .data._simulate import simulate_data
     from .evaluate._benchmark import BenchmarkReport, BenchmarkRow, run_benchmark
     from .evaluate._graphs import BenchmarkGraph, load_benchmark, rename_variables
     from .evaluate._metrics import GraphComparison, compare_graphs
@@ -103,6 +106,8 @@ _SOURCES: dict[str, str] = {
     "Finding": ".identify._findings",
     "GraphComparison": ".evaluate._metrics",
     "GraphFormatError": ".core._errors",
+    "ImplicationTest": ".data._implication_tests",
+    "ImplicationTests": ".data._implication_tests",
     "IncompleteOutputError": ".core._errors",
     "InputError": ".core._errors",
     "InvalidOutputError": ".core._errors",
@@ -139,6 +144,7 @@ _SOURCES: dict[str, str] = {
     "SuggestedEdit": ".identify._findings",
     "SuggestionOrigin": ".review._decisions",
     "Suggestions": ".identify._suggestions",
+    "UntestablePair": ".data._implication_tests",
     "Usage": ".core._usage",
     "Variable": ".core._variables",
     "VariableSuggestion": ".identify._suggestions",
@@ -153,7 +159,9 @@ _SOURCES: dict[str, str] = {
     "rename_variables": ".evaluate._graphs",
     "run_benchmark": ".evaluate._benchmark",
     "sensitivity_analysis": ".data._sensitivity",
+    "simulate_data": ".data._simulate",
     "suggest_graph": ".assistant._convenience",
+    "test_implications": ".data._refute",
     "to_second_round_html": ".review._second_round",
 }
 """Where each public name lives (a private module of this package)."""
@@ -198,6 +206,8 @@ __all__ = [
     "Finding",
     "GraphComparison",
     "GraphFormatError",
+    "ImplicationTest",
+    "ImplicationTests",
     "IncompleteOutputError",
     "InputError",
     "InvalidOutputError",
@@ -234,6 +244,7 @@ __all__ = [
     "SuggestedEdit",
     "SuggestionOrigin",
     "Suggestions",
+    "UntestablePair",
     "Usage",
     "Variable",
     "VariableSuggestion",
@@ -249,6 +260,8 @@ __all__ = [
     "rename_variables",
     "run_benchmark",
     "sensitivity_analysis",
+    "simulate_data",
     "suggest_graph",
+    "test_implications",
     "to_second_round_html",
 ]
