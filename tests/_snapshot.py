@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pywhy_llm_assist import Assistant, CausalGraph, ChatRequest
+from pywhy_llm_assist import Assistant, CausalGraph, ChatRequest, simulate_data
 from pywhy_llm_assist.testing import ScriptedModel
 
 SNAPSHOT_FOLDER = Path(__file__).resolve().parent / "snapshots"
@@ -127,6 +127,14 @@ def snapshot_data() -> Any:
     )
 
 
+def snapshot_data_critique(assistant: Assistant) -> object:
+    """A critique of the snapshot graph without age -> cancer, on data from the whole graph."""
+    whole = snapshot_graph()
+    draft = whole.without_edges([("patient's age", SNAPSHOT_OUTCOME)])
+    data = simulate_data(whole, 1000, kind="discrete", seed=0)
+    return assistant.critique(draft, context=SNAPSHOT_CONTEXT, data=data)
+
+
 # One line per task: template name -> how an assistant sends that task's queries.
 # Adding a task (or a strategy) here snapshots its prompt and its reply schema.
 SNAPSHOT_TASKS: dict[str, Callable[[Assistant], object]] = {
@@ -167,6 +175,7 @@ SNAPSHOT_TASKS: dict[str, Callable[[Assistant], object]] = {
         variables=SNAPSHOT_VARIABLES,
         context=SNAPSHOT_CONTEXT,
     ),
+    "explain_implications": snapshot_data_critique,
 }
 
 
@@ -176,7 +185,9 @@ def sent_requests(task: str) -> list[ChatRequest]:
     assistant = Assistant("snapshot-model", client=model, cache_mode="off", concurrency=1)
     SNAPSHOT_TASKS[task](assistant)
     assert model.requests, f"task {task!r} sent no request"
-    return model.requests
+    # A run may send several templates (a critique with data): keep the task's own first.
+    own = [r for r in model.requests if r.query is not None and r.query.template == task]
+    return own or model.requests
 
 
 def sent_schema(request: ChatRequest) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from ..core._variables import VariablesLike
 from ..graph._causal_graph import CausalGraph
 from ..graph._importers import GraphLike
 from ..identify._critique_task import critique_with
+from ..identify._data_findings import DataOrTests
 from ..identify._findings import Critique
 from ..identify._suggestions import Suggestions
 from ..identify._tasks import suggest_with
@@ -516,6 +517,7 @@ class Assistant(SensitivityMethods):
         outcome: str | None = None,
         adjustment_set: Iterable[str] | None = None,
         context: str | None = None,
+        data: DataOrTests | None = None,
         progress: ProgressOption = None,
     ) -> Critique:
         """Async twin of `critique`."""
@@ -527,6 +529,7 @@ class Assistant(SensitivityMethods):
                 outcome=outcome,
                 adjustment_set=adjustment_set,
                 context=context,
+                data=data,
                 progress=callback,
             )
 
@@ -538,6 +541,7 @@ class Assistant(SensitivityMethods):
         outcome: str | None = None,
         adjustment_set: Iterable[str] | None = None,
         context: str | None = None,
+        data: DataOrTests | None = None,
         progress: ProgressOption = None,
     ) -> Critique:
         """Challenge a graph and an adjustment set: model findings plus exact graph checks.
@@ -549,6 +553,13 @@ class Assistant(SensitivityMethods):
         ``critique.apply(...)`` yields the revised graph. `graph` may be a `CausalGraph` or a
         `networkx.DiGraph` (anything else is an `InputError` naming the converters). For the
         exact checks alone, call `check_graph`.
+
+        With `data` (a DataFrame, or `ImplicationTests` from `test_implications`), the
+        graph's implied independences are tested: each one the data reject is a ``data``
+        finding with its p-values, and the model explains it in domain terms and proposes an
+        edit (add an edge, add an unmeasured confounder, reverse an edge). Each proposed edit
+        is applied to a copy and kept only if the graph then no longer implies the
+        independence; the ``implication_explained`` finding says which.
         """
         return run_sync(
             self.critique_async(
@@ -557,6 +568,7 @@ class Assistant(SensitivityMethods):
                 outcome=outcome,
                 adjustment_set=adjustment_set,
                 context=context,
+                data=data,
                 progress=progress,
             )
         )

@@ -10,6 +10,7 @@ import networkx as nx
 from ..core._errors import InputError
 from ..graph._causal_graph import CausalGraph
 from ..graph._importers import GraphLike, as_causal_graph
+from ._data_findings import DataOrTests, data_findings, implication_tests_for
 from ._findings import (
     SEVERITY_ORDER,
     AdjustmentCheck,
@@ -56,6 +57,7 @@ def check_graph(
     treatment: str | None = None,
     outcome: str | None = None,
     adjustment_set: Iterable[str] | None = None,
+    data: DataOrTests | None = None,
 ) -> Critique:
     """Run every exact check on `graph` and return the findings as a `Critique`.
 
@@ -72,12 +74,18 @@ def check_graph(
             DoWhy's ``observed="no"`` are latent).
         treatment, outcome: the effect of interest (both or neither).
         adjustment_set: the analyst's adjustment set, to check.
+        data: a DataFrame to test the graph's implied independences against, or
+            `ImplicationTests` from `test_implications` (for other settings).
+
+    With `data`, each implied independence the data reject is a finding with source ``data``
+    and kind ``implication_rejected``, carrying its test, p-value, adjusted p-value and effect
+    size (``finding.implication_test``); all the tests are in ``critique.implication_tests``.
 
     Raises:
         InputError: a graph of another type (the message names the converters), only one
             of treatment and outcome, unknown names, treatment == outcome,
-            a latent treatment or outcome, or an adjustment set without a treatment and
-            outcome.
+            a latent treatment or outcome, an adjustment set without a treatment and
+            outcome, or data that do not fit the graph (a measured variable with no column).
 
     Example:
         >>> graph = CausalGraph.from_edges(
@@ -105,10 +113,14 @@ def check_graph(
     hidden = sorted({treatment, outcome} & set(graph.latent), key=str)
     if hidden:
         raise InputError(f"{hidden[0]!r} is latent (unmeasured): it must be observed")
-    findings = _cycle_findings(graph, asked=treatment is not None)
+    findings = _cycle_findings(graph, asked=treatment is not None, data=data is not None)
     extra: dict[str, Any] = {}
     if treatment is not None and outcome is not None and not findings:
         findings, extra = _identification_findings(graph, treatment, outcome, adjustment)
+    if data is not None and graph.is_acyclic():
+        tests = implication_tests_for(graph, data)
+        findings += data_findings(tests)
+        extra["implication_tests"] = tests
     ordered = sorted(findings, key=lambda finding: SEVERITY_ORDER.index(finding.severity))
     return Critique(
         graph=graph,
@@ -135,10 +147,17 @@ def _require_names(graph: CausalGraph, named: Iterable[tuple[str | None, str]]) 
 
 
 # --------------------------------------------------------------------------- structure
-def _cycle_findings(graph: CausalGraph, *, asked: bool) -> list[Finding]:
+def _cycle_findings(graph: CausalGraph, *, asked: bool, data: bool = False) -> list[Finding]:
     """One finding per cycle, suggesting to remove its least confident edge."""
     findings = []
-    skipped = " Identification checks are skipped until the graph is acyclic." if asked else ""
+    skipped_checks = " and ".join(
+        name for name, skip in (("identification", asked), ("data", data)) if skip
+    )
+    skipped = (
+        f" {skipped_checks.capitalize()} checks are skipped until the graph is acyclic."
+        if skipped_checks
+        else ""
+    )
     for cycle in find_cycles(graph):
         edges = [
             graph.edge(source, target)

@@ -11,10 +11,12 @@ from pydantic import Field
 from ..core._variables import proposed_name_problem
 from ..graph._causal_graph import CausalGraph, Provenance
 from ..graph._importers import GraphLike, as_causal_graph
-from ..llm._engine import LanguageModel, ProgressCallback
+from ..llm._engine import Answer, LanguageModel, ProgressCallback
 from ..llm._query import Query
 from ..llm._reply_schema import Rationale, ReplyModel, Severity, ShortText, VariableName
 from ._checks import check_graph
+from ._data_findings import DataOrTests
+from ._explain_task import MAX_EXPLAINED, explain_query, explanation_findings
 from ._findings import SEVERITY_ORDER, Critique, Finding, SuggestedEdit
 
 logger = logging.getLogger("pywhy_llm_assist")
@@ -202,30 +204,62 @@ async def critique_with(
     outcome: str | None = None,
     adjustment_set: Iterable[str] | None = None,
     context: str | None = None,
+    data: DataOrTests | None = None,
     progress: ProgressCallback | None = None,
 ) -> Critique:
-    """Exact checks, plus the model's findings when `language_model` is given."""
+    """Exact checks (and data tests), plus the model's findings when `language_model` is given.
+
+    With data, the implications the data reject (at most `MAX_EXPLAINED`, the most significant
+    first) go to the model in a second query, sent together with the critique.
+    """
     graph = as_causal_graph(graph)
-    exact = check_graph(graph, treatment=treatment, outcome=outcome, adjustment_set=adjustment_set)
+    exact = check_graph(
+        graph, treatment=treatment, outcome=outcome, adjustment_set=adjustment_set, data=data
+    )
     if language_model is None:
         return exact
-    query = critique_query(graph, treatment, outcome, exact.adjustment_set, context)
+    queries = [critique_query(graph, treatment, outcome, exact.adjustment_set, context)]
+    rejected = exact.implication_tests.rejected if exact.implication_tests else ()
+    if rejected:
+        if len(rejected) > MAX_EXPLAINED:
+            logger.info(
+                "%d implications rejected; the model explains the %d most significant",
+                len(rejected),
+                MAX_EXPLAINED,
+            )
+        queries.append(explain_query(graph, rejected, context))
     async with language_model.run(progress) as run:
-        (answer,) = await language_model.ask_many([query], run)
+        answers = await language_model.ask_many(queries, run)
         usage = run.usage
-    provenance = Provenance(
+    from_model = [
+        finding.model_copy(update={"provenance": _provenance(answers[0], "critique")})
+        for finding in model_findings(answers[0].reply, graph)
+    ]
+    findings = [*exact.findings, *from_model]
+    if rejected:
+        severity_of = {
+            finding.implication_test: finding.severity for finding in exact.data_findings
+        }
+        severities = [severity_of.get(row, "medium") for row in rejected[:MAX_EXPLAINED]]
+        explained = explanation_findings(answers[1].reply, rejected, graph, severities)
+        provenance = _provenance(answers[1], "explain_implications")
+        findings += [finding.model_copy(update={"provenance": provenance}) for finding in explained]
+    findings.sort(
+        key=lambda finding: (SEVERITY_ORDER.index(finding.severity), _SOURCE_ORDER[finding.source])
+    )
+    return exact.model_copy(update={"findings": tuple(findings), "usage": usage})
+
+
+def _provenance(answer: Answer[Any], strategy: str) -> Provenance:
+    """Where a model finding came from: the model, prompt version and cache keys."""
+    return Provenance(
         origin="model",
         model=answer.model,
         prompt_version=answer.prompt_version,
-        strategy="critique",
+        strategy=strategy,
         cache_keys=answer.cache_keys,
     )
-    from_model = [
-        finding.model_copy(update={"provenance": provenance})
-        for finding in model_findings(answer.reply, graph)
-    ]
-    findings = [*exact.findings, *from_model]
-    findings.sort(
-        key=lambda finding: (SEVERITY_ORDER.index(finding.severity), finding.source != "graph")
-    )
-    return exact.model_copy(update={"findings": tuple(findings), "usage": usage})
+
+
+#: Within one severity: exact checks first, then data tests, then the model's judgement.
+_SOURCE_ORDER: dict[str, int] = {"graph": 0, "data": 1, "model": 2}

@@ -18,13 +18,20 @@ from ..core._errors import InputError
 from ..core._json_file import JsonFile
 from ..core._text import counted
 from ..core._usage import Usage
+from ..data._implication_tests import ImplicationTest, ImplicationTests
 from ..graph._causal_graph import CausalGraph, Provenance
 
 EditAction = Literal["add_edge", "remove_edge", "reverse_edge", "add_latent", "set_adjustment"]
 Severity = Literal["info", "low", "medium", "high"]
-FindingSource = Literal["model", "graph"]
+FindingSource = Literal["model", "graph", "data"]
 EditOrigin = Literal["review", "user"]
 NegativeControlRole = Literal["outcome", "exposure"]
+
+#: Sources whose findings carry no confidence, and why.
+_CERTAIN_SOURCES: dict[str, str] = {
+    "graph": "graph findings are exact",
+    "data": "data findings carry their p-values instead",
+}
 
 #: Severities from most to least serious (the order `Critique.__str__` lists findings in).
 SEVERITY_ORDER: tuple[Severity, ...] = ("high", "medium", "low", "info")
@@ -286,9 +293,11 @@ class Finding(BaseModel):
             ``collider_in_adjustment``, ``latent_in_adjustment``, ``minimal_adjustment_set``,
             ``no_valid_adjustment``, ``latent_blocks_adjustment``, ``front_door``,
             ``no_causal_path`` and ``outcome_causes_treatment``; model critiques use
-            ``implausible_edge``, ``reversed_edge``, ``missing_edge``, ``missing_confounder``
-            and ``unmeasured_confounder``.
-        source: ``graph`` for exact checks, ``model`` for a language model's judgement.
+            ``implausible_edge``, ``reversed_edge``, ``missing_edge``, ``missing_confounder``,
+            ``unmeasured_confounder`` and ``implication_explained``; data tests use
+            ``implication_rejected``.
+        source: ``graph`` for exact checks, ``model`` for a language model's judgement,
+            ``data`` for a test of the graph against data.
         severity: ``info``, ``low``, ``medium`` or ``high``.
         message: one sentence for humans.
         rationale: the longer reason (a path, the model's argument).
@@ -297,6 +306,8 @@ class Finding(BaseModel):
         confidence: 0..1, for model findings only.
         provenance: for model findings, the model, prompt version and cache keys of the answer
             that raised it (`Critique.apply` gives the edges it adds this provenance).
+        implication_test: for findings about an implied independence (``variables`` is then
+            ``(x, y, *given)``): its test, p-value, adjusted p-value and effect size.
     """
 
     model_config = _FROZEN
@@ -310,17 +321,20 @@ class Finding(BaseModel):
     edit: SuggestedEdit | None = None
     confidence: float | None = Field(default=None, ge=0.0, le=1.0)
     provenance: Provenance | None = None
+    implication_test: ImplicationTest | None = None
 
     @model_validator(mode="after")
     def _graph_findings_are_certain(self) -> Finding:
-        if self.source == "graph" and self.confidence is not None:
-            raise ValueError("graph findings are exact: leave confidence unset")
+        if self.source in _CERTAIN_SOURCES and self.confidence is not None:
+            raise ValueError(f"{_CERTAIN_SOURCES[self.source]}: leave confidence unset")
         return self
 
     def __str__(self) -> str:
         text = f"[{self.severity}] {self.source}/{self.kind}: {self.message}"
         if self.confidence is not None:
             text += f" (confidence {self.confidence:.2f})"
+        if self.implication_test is not None:
+            text += f"\n    data: {self.implication_test.describe()}"
         if self.edit is not None:
             text += f"\n    suggested: {self.edit.describe()}"
         return text
@@ -338,6 +352,7 @@ class Critique(JsonFile):
         valid_adjustment_sets: minimal valid adjustment sets, smallest first.
         minimal_adjustment_set: a smallest valid set; None when none exists or none was asked.
         usage: what model calls cost (None for graph-only critiques).
+        implication_tests: the tests of the graph's implied independences, when data were given.
 
     Example:
         >>> from pywhy_llm_assist import CausalGraph, check_graph
@@ -360,6 +375,7 @@ class Critique(JsonFile):
     valid_adjustment_sets: tuple[tuple[str, ...], ...] = ()
     minimal_adjustment_set: tuple[str, ...] | None = None
     usage: Usage | None = None
+    implication_tests: ImplicationTests | None = None
 
     @model_validator(mode="after")
     def _names_are_in_graph(self) -> Critique:
@@ -404,6 +420,11 @@ class Critique(JsonFile):
     def graph_findings(self) -> tuple[Finding, ...]:
         """Findings from the exact graph checks."""
         return tuple(finding for finding in self.findings if finding.source == "graph")
+
+    @property
+    def data_findings(self) -> tuple[Finding, ...]:
+        """Findings from testing the graph against data."""
+        return tuple(finding for finding in self.findings if finding.source == "data")
 
     @property
     def suggested_edits(self) -> tuple[SuggestedEdit, ...]:

@@ -124,13 +124,16 @@ def _findings_rows(critique: Any, *, inline: bool = False) -> list[list[str]]:
         )
         muted = "style='color:#475569'" if inline else "class='muted'"
         names = ", ".join(str(name) for name in getattr(finding, "variables", ()) or ())
+        # A data finding's test: its statistic, p-value, adjusted p-value and effect size.
+        test = getattr(finding, "implication_test", None)
+        evidence = f"<div {muted}>{_escape(test.describe())}</div>" if test is not None else ""
         rows.append(
             [
                 f"<span {badge}>{_escape(severity or 'note')}</span>",
                 _escape(getattr(finding, "kind", "")),
                 _escape(getattr(finding, "source", "")),
                 f"<strong>{_escape(getattr(finding, 'message', ''))}</strong>"
-                f"<div {muted}>{_escape(getattr(finding, 'rationale', '') or '')}</div>",
+                f"<div {muted}>{_escape(getattr(finding, 'rationale', '') or '')}</div>{evidence}",
                 _escape(names),
             ]
         )

@@ -207,6 +207,12 @@ def _inputs_for(template: str) -> dict[str, object]:
             "ladder": ["1", "2"],
             "confounder": {"name": "u"},
         },
+        "explain_implications": {
+            **common,
+            "variables": [{"name": "a"}, {"name": "b"}, {"name": "c"}],
+            "edges": [["a", "b"], ["b", "c"]],
+            "implications": [{"number": 1, "x": "a", "y": "c", "given": ["b"]}],
+        },
     }.get(template, identification)
 
 
