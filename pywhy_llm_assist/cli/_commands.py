@@ -32,6 +32,7 @@ from ..core._text import counted
 from ..llm import (
     ProgressBar,
 )
+from ._data_inputs import implication_tests_from
 from ._inputs import (
     describe_graph,
     parse_edges,
@@ -336,10 +337,11 @@ def run_critique(args: argparse.Namespace) -> int:
     if treatment is None and outcome is None and len(exposures) == len(outcomes) == 1:
         treatment, outcome = str(exposures[0]), str(outcomes[0])
         report.line(f"using the graph's exposure {treatment!r} and outcome {outcome!r}")
+    data = implication_tests_from(args, inputs.graph) if inputs.graph.is_acyclic() else None
     critique: Critique
     if args.no_model:
         critique = check_graph(
-            inputs.graph, treatment=treatment, outcome=outcome, adjustment_set=adjustment
+            inputs.graph, treatment=treatment, outcome=outcome, adjustment_set=adjustment, data=data
         )
     else:
         if (treatment is None) != (outcome is None):
@@ -351,6 +353,7 @@ def run_critique(args: argparse.Namespace) -> int:
                 outcome=outcome,
                 adjustment_set=adjustment,
                 context=inputs.context,
+                data=data,
                 progress=bar,
             )
     report.line(str(critique))

@@ -3,6 +3,7 @@
 Exit codes:
 
 - 0: success.
+- 1: ``test-implications --check`` found implications the data reject.
 - 2: usage error or bad input (a missing file, malformed YAML, duplicate names, a graph
   naming an unknown variable, no model chosen, ...): one line on stderr, no traceback.
 - 3: the model or the network failed after retries (or replay found no recorded answer);
@@ -41,6 +42,8 @@ from ._commands import (
     run_review,
     run_suggest_graph,
 )
+from ._data_commands import configure_test_implications, run_test_implications
+from ._data_inputs import add_data_options
 from ._failures import (
     cache_failures,
     one_line,
@@ -171,6 +174,7 @@ def _configure_critique(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="only the exact graph checks (backdoor criterion, cycles): no model needed",
     )
+    add_data_options(parser, required=False)
 
 
 def _configure_review(parser: argparse.ArgumentParser) -> None:
@@ -380,6 +384,12 @@ COMMANDS: dict[str, Command] = {
         configure_sensitivity,
         after=("model",),
     ),
+    "test-implications": Command(
+        "test the graph's implied independences against data (no model)",
+        f"{PROGRAM} test-implications --graph graph.json --data data.csv --plot p-values.png",
+        run_test_implications,
+        configure_test_implications,
+    ),
     "review": Command(
         "write the self-contained review page (HTML) for a domain expert",
         f"{PROGRAM} review graph.json --critique critique.json --out review.html",
@@ -445,9 +455,10 @@ A large language model as a domain-knowledge assistant for causal analysis.
 First run (no API key): {PROGRAM} demo
 With a real model:      {PROGRAM} suggest-graph --variables vars.yaml --model gpt-4o-mini
 
-Exit codes: 0 ok; 2 usage error or bad input; 3 model or network failure (finished answers
-are cached: rerun the same command to resume); 4 embedded local model not installed;
-5 result written, but some answers could not be cached.
+Exit codes: 0 ok; 1 the data contradict the graph (test-implications --check); 2 usage error
+or bad input; 3 model or network failure (finished answers are cached: rerun the same command
+to resume); 4 embedded local model not installed; 5 result written, but some answers could
+not be cached.
 """
 
 

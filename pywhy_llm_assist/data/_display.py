@@ -133,11 +133,13 @@ def plot_p_values(tests: ImplicationTests, ax: Axes | None = None, *, labels: in
     if rejected.any():
         ax.scatter(expected[rejected], observed[rejected], s=22, color="#dc2626", label="rejected")
     for index in np.nonzero(rejected)[0][:labels]:
+        on_the_right = expected[index] > 0.6 * top  # label to the left, inside the axes
         ax.annotate(
             tested[index].independence,
             (expected[index], observed[index]),
             textcoords="offset points",
-            xytext=(6, 0),
+            xytext=(-6 if on_the_right else 6, 0),
+            ha="right" if on_the_right else "left",
             fontsize=8,
             va="center",
         )
