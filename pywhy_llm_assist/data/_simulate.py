@@ -115,8 +115,11 @@ def simulate_data(
     network = graph.to_networkx()
     standardized: dict[str, np.ndarray[Any, Any]] = {}
     drawn: dict[str, np.ndarray[Any, Any]] = {}
-    for name in nx.topological_sort(network):
-        parents = sorted(network.predecessors(name), key=graph.names.index)
+    position = {name: index for index, name in enumerate(graph.names)}
+    # A fixed order (ties by variable order): the same graph gives the same rows, whatever the
+    # order its edges were listed in.
+    for name in nx.lexicographical_topological_sort(network, key=position.__getitem__):
+        parents = sorted(network.predecessors(name), key=position.__getitem__)
         if kinds[name] == "continuous":
             weights = generator.uniform(low, high, len(parents)) * generator.choice(
                 [-1.0, 1.0], len(parents)

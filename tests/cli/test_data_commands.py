@@ -21,9 +21,10 @@ from pywhy_llm_assist import (
 from pywhy_llm_assist.cli import _commands as _cli_commands
 from pywhy_llm_assist.cli import _main as _cli
 from pywhy_llm_assist.cli._data_commands import EXIT_CONTRADICTED
+from pywhy_llm_assist.evaluate._graphs import PACKAGED_FOLDER
 from pywhy_llm_assist.testing import ScriptedModel
 
-TRUTH = load_benchmark("cancer").graph
+TRUTH = load_benchmark(PACKAGED_FOLDER / "cancer.json").graph
 DRAFT = TRUTH.without_edges([("Smoker", "Cancer")])
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from pywhy_llm_assist import load_benchmark, simulate_data
 from pywhy_llm_assist import test_implications as run_tests
+from pywhy_llm_assist.evaluate._graphs import PACKAGED_FOLDER
 
 ALPHA = 0.05
 RUNS = 80
@@ -24,7 +25,7 @@ MODERATE = (0.2, 0.4)  # coefficient sizes: a moderate effect
 @pytest.fixture(scope="module")
 def false_alarms() -> dict[str, dict[str, float]]:
     """Per data kind: the share of runs with a rejection, corrected and not, and the global test."""
-    graph = load_benchmark("asia").graph
+    graph = load_benchmark(PACKAGED_FOLDER / "asia.json").graph
     rates: dict[str, dict[str, float]] = {}
     for kind in KINDS:
         corrected = uncorrected = global_rejections = 0
@@ -69,7 +70,7 @@ def test_pooled_false_alarm_rate_is_about_alpha(false_alarms: dict[str, dict[str
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("edge", [("smoke", "lung"), ("either", "dysp")])
 def test_a_removed_edge_is_flagged_in_most_runs(kind: str, edge: tuple[str, str]) -> None:
-    truth = load_benchmark("asia").graph
+    truth = load_benchmark(PACKAGED_FOLDER / "asia.json").graph
     draft = truth.without_edges([edge])
     flagged = 0
     for seed in range(10):

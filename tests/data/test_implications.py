@@ -8,10 +8,11 @@ import networkx as nx
 
 from pywhy_llm_assist import CausalGraph, load_benchmark
 from pywhy_llm_assist.data._implications import Implication, implied_independences, is_implied
+from pywhy_llm_assist.evaluate._graphs import PACKAGED_FOLDER
 
 
 def test_one_implication_per_non_adjacent_pair_with_a_minimal_separator() -> None:
-    graph = load_benchmark("asia").graph
+    graph = load_benchmark(PACKAGED_FOLDER / "asia.json").graph
     network = graph.to_networkx()
     implications, unseparable = implied_independences(graph)
     pairs = [
@@ -29,7 +30,7 @@ def test_one_implication_per_non_adjacent_pair_with_a_minimal_separator() -> Non
 
 
 def test_the_count_grows_with_missing_edges_not_with_subsets() -> None:
-    graph = load_benchmark("sachs").graph
+    graph = load_benchmark(PACKAGED_FOLDER / "sachs.json").graph
     implications, _ = implied_independences(graph)
     names = len(graph.observed)
     assert len(implications) == names * (names - 1) // 2 - len(graph.edges)

@@ -19,6 +19,7 @@ from pywhy_llm_assist import (
 )
 from pywhy_llm_assist import test_implications as run_tests
 from pywhy_llm_assist.data._refute import cauchy_combination
+from pywhy_llm_assist.evaluate._graphs import PACKAGED_FOLDER
 
 TRUTH = CausalGraph.from_edges(
     ["age", "smoking", "tar", "cancer", "cough"],
@@ -63,8 +64,8 @@ def test_benjamini_hochberg_and_the_global_test_match_statsmodels(frame: pd.Data
     from statsmodels.stats.multitest import multipletests
 
     result = run_tests(
-        load_benchmark("sachs").graph.without_edges([("PKC", "PKA")]),
-        simulate_data(load_benchmark("sachs").graph, 1500, seed=4),
+        load_benchmark(PACKAGED_FOLDER / "sachs.json").graph.without_edges([("PKC", "PKA")]),
+        simulate_data(load_benchmark(PACKAGED_FOLDER / "sachs.json").graph, 1500, seed=4),
     )
     p_values = [row.p_value for row in result.tested]
     rejected, adjusted, _, _ = multipletests(p_values, alpha=0.05, method="fdr_bh")

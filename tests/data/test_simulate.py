@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from pywhy_llm_assist import CausalGraph, InputError, Variable, load_benchmark, simulate_data
+from pywhy_llm_assist.evaluate._graphs import PACKAGED_FOLDER
 
 
 def test_columns_kinds_and_reproducibility() -> None:
-    graph = load_benchmark("sachs").graph
+    graph = load_benchmark(PACKAGED_FOLDER / "sachs.json").graph
     first = simulate_data(graph, 300, kind="mixed", seed=7)
     assert list(first.columns) == list(graph.observed) and len(first) == 300
     kinds = ["float64" if index % 2 == 0 else "int64" for index in range(len(graph.names))]
