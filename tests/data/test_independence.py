@@ -9,7 +9,9 @@ import pytest
 from pywhy_llm_assist.data._independence import (
     MIN_RESIDUAL_DEGREES,
     MIN_ROWS_PER_DEGREE,
+    Triple,
     choose_test,
+    g_statistic,
     run_test,
 )
 from pywhy_llm_assist.data._types import EncodedColumn, encode_column
@@ -83,28 +85,41 @@ def test_the_partial_correlation_is_the_effect_size() -> None:
 
 
 # --------------------------------------------------------------------------- G-test
+def triple(frame: pd.DataFrame, kind: str, x: str, y: str, given: tuple[str, ...]) -> Triple:
+    columns = encoded(frame, dict.fromkeys(frame, kind))
+    return Triple(x, y, given, columns[x], columns[y], tuple(columns[g] for g in given), len(frame))
+
+
 @pytest.mark.parametrize("given", [(), ("z1",), ("z1", "z2")])
-def test_g_test_matches_causal_learn(given: tuple[str, ...]) -> None:
+def test_g_statistic_matches_causal_learn(given: tuple[str, ...]) -> None:
+    from scipy.stats import chi2
+
     cit = pytest.importorskip("causallearn.utils.cit")
     frame = discrete_frame(3000, seed=6)
-    columns = encoded(frame, dict.fromkeys(frame, "discrete"))
-    ours = run_test("g_test", ("x", "y", given), columns)
+    found = g_statistic(triple(frame, "discrete", "x", "y", given))
     theirs = cit.CIT(frame.to_numpy(), "gsq")(0, 1, [frame.columns.get_loc(g) for g in given])
-    assert ours.p_value == pytest.approx(theirs, rel=1e-9, abs=1e-15)
+    # causal-learn applies no small-sample correction: compare the raw G² and its df.
+    assert chi2.sf(found.raw, found.degrees_of_freedom) == pytest.approx(theirs, rel=1e-9)
+    assert found.corrected < found.raw  # Williams' factor is above 1
 
 
-def test_g_statistic_matches_scipy_without_conditioning() -> None:
-    from scipy.stats import chi2_contingency
+def test_g_test_is_scipys_log_likelihood_statistic_with_williams_correction() -> None:
+    from scipy.stats import chi2, chi2_contingency
 
     frame = discrete_frame(2000, seed=7)
     columns = encoded(frame, dict.fromkeys(frame, "discrete"))
     ours = run_test("g_test", ("x", "z1", ()), columns)
-    statistic, p_value, degrees, _ = chi2_contingency(
-        pd.crosstab(frame.x, frame.z1), lambda_="log-likelihood", correction=False
+    counts = pd.crosstab(frame.x, frame.z1).to_numpy()
+    statistic, _, degrees, _ = chi2_contingency(counts, lambda_="log-likelihood", correction=False)
+    rows, cols = counts.sum(axis=1), counts.sum(axis=0)
+    total = counts.sum()
+    # Williams (1976), as in Sokal & Rohlf's Biometry: q for an r x c table.
+    q = 1 + (total * np.sum(1 / rows) - 1) * (total * np.sum(1 / cols) - 1) / (
+        6 * total * (len(rows) - 1) * (len(cols) - 1)
     )
-    assert ours.statistic == pytest.approx(statistic)
+    assert ours.statistic == pytest.approx(statistic / q)
     assert ours.degrees_of_freedom == degrees
-    assert ours.p_value == pytest.approx(p_value)
+    assert ours.p_value == pytest.approx(chi2.sf(statistic / q, degrees))
     assert 0 < ours.effect_size < 1 and ours.effect_measure == "Cramér's V"
 
 
