@@ -60,6 +60,8 @@ def as_frame(data: object) -> pd.DataFrame:
         raise InputError(
             f"data must be a pandas DataFrame or a mapping of columns, not {type(data).__name__}"
         )
+    if not all(isinstance(column, str) for column in frame.columns):
+        frame = frame.rename(columns=str)  # a copy: the caller's frame is left as it is
     if not frame.columns.is_unique:
         repeated = frame.columns[frame.columns.duplicated()][0]
         raise InputError(f"the data has two columns named {repeated!r}; rename one")

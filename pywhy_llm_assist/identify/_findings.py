@@ -483,6 +483,8 @@ class Critique(JsonFile):
         ]
         if self.adjustment_set is not None:
             lines.append(f"  adjustment set: {format_set(self.adjustment_set)}")
+        if self.implication_tests is not None:
+            lines.append(f"  data tests: {self.implication_tests.summary()}")
         ordered = sorted(self.findings, key=lambda finding: SEVERITY_ORDER.index(finding.severity))
         lines += [f"  {finding}" for finding in ordered]
         if self.minimal_adjustment_set is not None:

@@ -103,3 +103,11 @@ def test_encoding_marks_missing_values() -> None:
     assert discrete.missing.tolist() == [False, True, False, False]
     continuous = encode_column(pd.Series([1.0, np.nan, np.inf, 2.0]), "continuous")
     assert continuous.missing.tolist() == [False, True, True, False]
+
+
+def test_column_names_that_are_not_text_are_matched_as_text() -> None:
+    frame = pd.DataFrame({0: [1.0, 2.0], 1: [3.0, 4.0]})
+    converted = as_frame(frame)
+    assert list(converted.columns) == ["0", "1"]
+    assert list(frame.columns) == [0, 1]  # the caller's frame is left as it is
+    require_columns(graph("0", "1"), converted)
