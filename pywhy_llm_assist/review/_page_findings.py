@@ -176,6 +176,14 @@ def _question(critique: Any) -> dict[str, Any]:
     }
 
 
+def _rationale(finding: Any) -> str:
+    """The finding's rationale; a data finding's test (p-values, effect size) follows it."""
+    text = _text(getattr(finding, "rationale", ""))
+    test = getattr(finding, "implication_test", None)
+    describe = getattr(test, "describe", None)
+    return f"{text} Data test: {describe()}".strip() if callable(describe) else text
+
+
 def findings_data(critique: Any, graph: CausalGraph, shape: Geometry) -> dict[str, Any]:
     """The page data for a critique's findings: each with its row, suggestion and text.
 
@@ -202,7 +210,7 @@ def findings_data(critique: Any, graph: CausalGraph, shape: Geometry) -> dict[st
                 "source": _text(getattr(finding, "source", "")),
                 "severity": _text(getattr(finding, "severity", "")) or "info",
                 "message": _text(getattr(finding, "message", "")),
-                "rationale": _text(getattr(finding, "rationale", "")),
+                "rationale": _rationale(finding),
                 "variables": _names(getattr(finding, "variables", ())),
                 "edit": _describe(edit) if edit is not None else "",
                 "link": linker.link(finding),

@@ -13,6 +13,9 @@ from pywhy_llm_assist import (
     simulate_data,
 )
 from pywhy_llm_assist import test_implications as run_tests
+from pywhy_llm_assist.graph._layout import layered_layout
+from pywhy_llm_assist.graph._routing import geometry
+from pywhy_llm_assist.review._page_findings import findings_data
 
 TRUTH = CausalGraph.from_edges(
     ["age", "smoking", "tar", "cancer", "cough"],
@@ -90,6 +93,10 @@ def test_the_review_page_and_the_notebook_show_data_findings_with_p_values(
     for page in (critique.to_review_html(), critique._repr_html_()):
         section = page[page.index("implication_rejected") :]
         assert shown in section
+    # The page's script shows each finding on the row of its pair (no edge joins x and y).
+    data = findings_data(critique, DRAFT, geometry(layered_layout(DRAFT)))
+    item = next(item for item in data["items"] if item["kind"] == "implication_rejected")
+    assert row.describe() in item["rationale"] and "pair_row" in item["link"]
     # Findings without a data test show no such line.
     plain = check_graph(DRAFT, treatment="smoking", outcome="cancer", adjustment_set=[])
     assert "adjusted p =" not in plain._repr_html_()
