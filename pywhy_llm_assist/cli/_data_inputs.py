@@ -8,12 +8,14 @@ first row of a CSV or TSV file names the columns; empty cells are missing values
 from __future__ import annotations
 
 import argparse
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import CausalGraph, ImplicationTests, OptionalDependencyError, test_implications
 from ..core._errors import InputError
+from ..core._files import is_stream_name, read_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,32 +28,34 @@ DATA_SUFFIXES: dict[str, str] = {
     ".pq": "parquet",
 }
 TEST_METHODS = ("auto", "fisher_z", "g_test", "residual", "kci", "rcit")
+MAX_DATA_BYTES = 2 * 1024**3
+"""Largest data file read: 2 GiB (a FIFO, a device or a larger file is refused at once)."""
 
 
-def _read_delimited(separator: str) -> Callable[[Path], pd.DataFrame]:
-    def read(path: Path) -> pd.DataFrame:
+def _read_delimited(separator: str) -> Callable[[bytes, str], pd.DataFrame]:
+    def read(raw: bytes, shown: str) -> pd.DataFrame:
         import pandas as pd
 
-        return pd.read_csv(path, sep=separator, encoding="utf-8-sig")
+        return pd.read_csv(io.BytesIO(raw), sep=separator, encoding="utf-8-sig")
 
     return read
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(raw: bytes, shown: str) -> pd.DataFrame:
     import importlib.util
 
     import pandas as pd
 
     if importlib.util.find_spec("pyarrow") is None:
         raise OptionalDependencyError(
-            f"reading the Parquet file {str(path)!r} needs pyarrow: "
+            f"reading the Parquet file {shown!r} needs pyarrow: "
             "pip install 'pywhy-llm-assist[parquet]' (or save the data as CSV)"
         )
-    return pd.read_parquet(path)
+    return pd.read_parquet(io.BytesIO(raw))
 
 
-#: data format -> how it is read.
-DATA_READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
+#: data format -> how its bytes are read.
+DATA_READERS: dict[str, Callable[[bytes, str], pd.DataFrame]] = {
     "csv": _read_delimited(","),
     "tsv": _read_delimited("\t"),
     "parquet": _read_parquet,
@@ -59,30 +63,32 @@ DATA_READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
 
 
 def read_data(path: str | Path, data_format: str | None = None) -> pd.DataFrame:
-    """Read a data file (CSV, TSV or Parquet) into a DataFrame; every failure is an `InputError`."""
+    """Read a data file (CSV, TSV or Parquet; ``-`` is standard input) into a DataFrame.
+
+    The file is read once through the safe reader (a regular file of at most `MAX_DATA_BYTES`,
+    never a FIFO or a device); every failure is an `InputError`.
+    """
     import pandas as pd
 
-    location = Path(path).expanduser()
-    chosen = data_format or DATA_SUFFIXES.get(location.suffix.casefold())
+    shown = str(path)
+    suffix = "" if is_stream_name(shown) else Path(path).suffix.casefold()
+    chosen = data_format or DATA_SUFFIXES.get(suffix)
     if chosen is None:
         raise InputError(
-            f"data file {str(path)!r}: cannot tell its format from the extension; use .csv, .tsv "
+            f"data file {shown!r}: cannot tell its format from the extension; use .csv, .tsv "
             "or .parquet, or pass --data-format"
         )
-    if not location.is_file():
-        what = "is a folder, not a file" if location.is_dir() else "does not exist"
-        raise InputError(f"data file {str(path)!r} {what}")
+    raw = read_bytes(path, "data file", limit=MAX_DATA_BYTES)
     try:
-        frame = DATA_READERS[chosen](location)
+        frame = DATA_READERS[chosen](raw, shown)
     except OptionalDependencyError:
         raise
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError(
-            f"data file {str(path)!r} is not valid {chosen.upper()}: {first}"
-        ) from None
+        raise InputError(f"data file {shown!r} is not valid {chosen.upper()}: {first}") from None
     except (OSError, ValueError) as error:
-        raise InputError(f"cannot read data file {str(path)!r}: {error}") from None
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"cannot read data file {shown!r}: {first}") from None
     frame.columns = [str(column).strip() for column in frame.columns]
     return frame
 

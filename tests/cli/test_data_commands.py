@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -232,3 +234,25 @@ def test_critique_of_a_cyclic_graph_with_data_reports_the_cycle(
     assert code == 0, err
     critique = Critique.from_json(out)
     assert critique.findings[0].kind == "cycle" and critique.implication_tests is None
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are a POSIX feature")
+def test_a_fifo_is_refused_at_once_not_read_forever(capsys: pytest.CaptureFixture[str]) -> None:
+    os.mkfifo("data.csv.fifo")
+    os.replace("data.csv.fifo", "stream.csv")
+    code, _, err = run(capsys, "test-implications", "--graph", "draft.json", "--data", "stream.csv")
+    one_line_error(code, err, "is a FIFO (named pipe), not a regular file")
+
+
+def test_data_on_standard_input_needs_its_format(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run(capsys, "test-implications", "--graph", "draft.json", "--data", "-")
+    one_line_error(code, err, "pass --data-format")
+    stdin = open("data.csv", encoding="utf-8")  # noqa: SIM115 - closed below
+    monkeypatch.setattr(sys, "stdin", stdin)
+    arguments = ("--data", "-", "--data-format", "csv", "--quiet")
+    code, out, err = run(capsys, "test-implications", "--graph", "draft.json", *arguments)
+    stdin.close()
+    assert code == 0, err
+    assert ImplicationTests.from_json(out).rows == 1500
