@@ -198,7 +198,10 @@ class ImplicationTests(JsonFile):
         import pandas as pd
 
         columns = list(ImplicationTest.model_fields)
-        return pd.DataFrame([row.model_dump() for row in self.tests], columns=columns)
+        frame: pd.DataFrame = pd.DataFrame(
+            [row.model_dump() for row in self.tests], columns=columns
+        )
+        return frame
 
     def plot(self, ax: Axes | None = None, *, labels: int = 5) -> Axes:
         """Plot the p-values against the uniform law (a Q-Q plot on a -log10 scale).

@@ -144,9 +144,10 @@ def simulate_data(
             cumulative[:, -1] = 1.0
             drawn[name] = (generator.random(rows)[:, None] > cumulative).sum(axis=1)
         standardized[name] = _standardized(np.asarray(drawn[name], dtype=float))
-    return pd.DataFrame(
+    frame: pd.DataFrame = pd.DataFrame(
         {
             name: drawn[name].astype(np.int64) if kinds[name] == "discrete" else drawn[name]
             for name in graph.observed
         }
     )
+    return frame

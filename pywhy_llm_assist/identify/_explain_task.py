@@ -27,7 +27,8 @@ from ..llm._reply_schema import (
     VariableName,
     confidence_score,
 )
-from ._findings import Finding, Severity, SuggestedEdit, apply_edits
+from ._edits import apply_edits
+from ._findings import Finding, Severity, SuggestedEdit
 
 logger = logging.getLogger("pywhy_llm_assist")
 
