@@ -95,7 +95,7 @@ def variables_of(benchmark: Mapping[str, Any]) -> dict[str, str]:
 
 
 def target_of(body: Mapping[str, Any]) -> str:
-    """The target variable of a ``per_node`` request: the JSON object after the marker.
+    """The target variable of a ``per_node`` request: the JSON string after the marker.
 
     Only the first user message holding the marker counts (a re-ask repeats the history).
     """
@@ -104,7 +104,7 @@ def target_of(body: Mapping[str, Any]) -> str:
         if message.get("role") == "user" and isinstance(content, str) and TARGET_MARKER in content:
             rest = content.split(TARGET_MARKER, 1)[1].lstrip()
             target, _ = json.JSONDecoder().raw_decode(rest)
-            return str(target["name"])
+            return str(target)
     raise ValueError("not a per_node request: no 'Target variable (JSON):' in a user message")
 
 

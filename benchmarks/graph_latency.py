@@ -60,10 +60,8 @@ class Responder:
 
     def __call__(self, body: dict[str, Any]) -> str:
         schema = body["response_format"]["json_schema"]
-        properties = schema["schema"]["properties"]
         if schema["name"] == "DirectCausesReply":
-            allowed = set(properties["causes"]["items"]["properties"]["variable"]["enum"])
-            (target,) = [name for name in self.names if name not in allowed]
+            target = _named_after("Target variable (JSON):", body["messages"][-1]["content"])
             causes = [
                 {"variable": source, "rationale": "ground truth", "confidence": "high"}
                 for source in self.names
@@ -81,7 +79,9 @@ class Responder:
                 for source, target in sorted(self.edges)
             ]
             return json.dumps({"edges": edges})
-        first, second = _pair_names(body["messages"][-1]["content"])
+        user = body["messages"][-1]["content"]
+        first = _named_after("Variable A (JSON):", user)
+        second = _named_after("Variable B (JSON):", user)
         if (first, second) in self.edges:
             relation = "a_causes_b"
         elif (second, first) in self.edges:
@@ -91,12 +91,10 @@ class Responder:
         return json.dumps({"relation": relation, "rationale": "ground truth", "confidence": "high"})
 
 
-def _pair_names(user_message: str) -> tuple[str, str]:
-    lines = user_message.splitlines()
-    found = []
-    for label in ("Variable A (JSON):", "Variable B (JSON):"):
-        found.append(str(json.loads(lines[lines.index(label) + 1])["name"]))
-    return found[0], found[1]
+def _named_after(label: str, user_message: str) -> str:
+    """The variable name a prompt gives as JSON after `label`, on the same line."""
+    line = user_message.split(label, 1)[1].split("\n", 1)[0]
+    return str(json.loads(line))
 
 
 @dataclass(frozen=True)

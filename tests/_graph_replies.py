@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -9,6 +10,7 @@ from pywhy_llm_assist import Assistant, ChatRequest
 from pywhy_llm_assist.testing import ScriptedModel
 
 Pair = tuple[str, str]
+TARGET_MARKER = "Target variable (JSON):"
 EdgesBySample = Iterable[Pair] | Callable[[int], Iterable[Pair]]
 
 
@@ -67,6 +69,19 @@ def graph_replies(
         raise AssertionError(f"unexpected task {query.task!r}")
 
     return respond
+
+
+def per_node_target(body: Mapping[str, Any]) -> str:
+    """The target of a ``per_node`` request body, as a server sees it (named on its own line).
+
+    Only the first user message counts (a re-ask repeats the history).
+    """
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        if message.get("role") == "user" and isinstance(content, str) and TARGET_MARKER in content:
+            line = content.split(TARGET_MARKER, 1)[1].lstrip().split("\n", 1)[0]
+            return str(json.loads(line))
+    raise AssertionError("not a per_node request: no target line in a user message")
 
 
 def scripted_assistant(

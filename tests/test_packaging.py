@@ -76,7 +76,7 @@ SCRIPT = textwrap.dedent(
         user = body["messages"][-1]["content"]
         target = json.loads(user.split("Target variable (JSON):", 1)[1].strip().splitlines()[0])
         causes = [{"variable": "rain", "rationale": "water falls", "confidence": "high"}]
-        return json.dumps({"causes": causes if target["name"] == "wet grass" else []})
+        return json.dumps({"causes": causes if target == "wet grass" else []})
 
     variables = {"rain": "rain today", "sprinkler": "sprinkler on", "wet grass": "grass is wet",
                  "season": "month of the year"}

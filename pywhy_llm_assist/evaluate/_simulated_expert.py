@@ -290,6 +290,8 @@ def _answer_per_node(expert: SimulatedExpert, query: Query) -> Reply:
     target = query.subject[0]
     causes = []
     for candidate in query.names:
+        if candidate == target:  # the prompt lists every variable; an expert skips the target
+            continue
         edge = expert.believed_edge(candidate, target, query.sample)
         if edge == (candidate, target):
             causes.append(

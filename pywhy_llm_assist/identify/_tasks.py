@@ -277,10 +277,14 @@ class IdentificationTask:
             template=self.name,
             inputs={
                 "context": context,
+                # Every variable first (the same list whatever the effect asked about), the
+                # treatment and outcome last, so prompts about one problem share a prefix.
+                "variables": list(described.values()),
+                "edges": [list(pair) for pair in problem.graph.edge_pairs] if problem.graph else [],
                 "treatment": described[problem.treatment],
                 "outcome": described[problem.outcome],
+                # what templates written for 0.1.0 used (custom prompt folders keep working)
                 "candidates": [described[name] for name in candidates],
-                "edges": [list(pair) for pair in problem.graph.edge_pairs] if problem.graph else [],
             },
             reply_model=self.reply_model,
             names=candidates,

@@ -23,7 +23,9 @@ class PairwiseStrategy:
     """Ask about each unordered pair separately.
 
     Kept for comparison with the literature (Kıcıman et al. 2023) and for very small sets:
-    the calls grow as n(n-1)/2, so 40 variables take 780 queries per sample.
+    the calls grow as n(n-1)/2, so 40 variables take 780 queries per sample. Every prompt
+    shows all variables with their descriptions and names the pair at the end, so a server's
+    prompt cache reuses all but the last lines.
     """
 
     name: ClassVar[str] = "pairwise"
@@ -31,10 +33,10 @@ class PairwiseStrategy:
 
     def queries(self, problem: GraphProblem, sample: int, persona: str | None) -> list[Query]:
         names = problem.variables.names
+        variables = problem.described()  # the same list first in every prompt; the pair last
+        described = dict(zip(names, variables, strict=True))
         queries = []
         for first, second in combinations(names, 2):
-            described = problem.described((first, second))
-            by_name = {item["name"]: item for item in described}
             queries.append(
                 Query(
                     task=self.name,
@@ -42,8 +44,10 @@ class PairwiseStrategy:
                     inputs={
                         "context": problem.context,
                         "persona": persona,
-                        "a": by_name[first],
-                        "b": by_name[second],
+                        "variables": variables,
+                        "a": described[first],
+                        "b": described[second],
+                        # what templates written for 0.1.0 used (custom prompt folders)
                         "others": [name for name in names if name not in (first, second)],
                     },
                     reply_model=PairReply,

@@ -36,8 +36,10 @@ class DirectCausesReply(ReplyModel):
 class PerNodeStrategy:
     """Ask, for each variable, which of the others are its direct causes.
 
-    n queries per sample, all independent, so they run concurrently; each prompt holds all
-    variable descriptions, so prompt tokens grow as n squared overall.
+    n queries per sample, all independent, so they run concurrently. Each prompt holds all
+    variable descriptions, so prompt tokens grow as n squared overall; but the n prompts differ
+    only in their last lines (the target), so servers that cache prompt prefixes (OpenAI,
+    vLLM, llama.cpp) bill or compute the shared part once.
     """
 
     name: ClassVar[str] = "per_node"
@@ -46,18 +48,29 @@ class PerNodeStrategy:
     def queries(self, problem: GraphProblem, sample: int, persona: str | None) -> list[Query]:
         names = problem.variables.names
         constraints = problem.constraints
-        described = dict(zip(names, problem.described(), strict=True))  # once, not n times
+        # Every prompt starts with the same variable list (the target included) and names its
+        # target at the end, so a server's prompt cache reuses all but the last line; the reply
+        # schema is the same for every target too (a cause naming the target itself is dropped
+        # as a self-loop when the graph is assembled).
+        variables = problem.described()
+        described = dict(zip(names, variables, strict=True))
+        candidates = len(names) - 1
         queries = []
         for target in names:
-            candidates = tuple(name for name in names if name != target)
             inputs = {
                 "context": problem.context,
                 "persona": persona,
+                "variables": variables,
                 "target": described[target],
-                "candidates": [described[name] for name in candidates],
+                # what templates written for 0.1.0 used (custom prompt folders keep working)
+                "candidates": [item for name, item in described.items() if name != target],
                 "required": [s for s, t in constraints.required if t == target],
                 "forbidden": sorted(s for s, t in constraints.forbidden if t == target),
-                "later": [name for name in candidates if constraints.violates_tiers(name, target)],
+                "later": [
+                    name
+                    for name in names
+                    if name != target and constraints.violates_tiers(name, target)
+                ],
             }
             queries.append(
                 Query(
@@ -65,11 +78,11 @@ class PerNodeStrategy:
                     template=self.template,
                     inputs=inputs,
                     reply_model=DirectCausesReply,
-                    names=candidates,
+                    names=names,
                     subject=(target,),
                     sample=sample,
-                    max_tokens=min(256 + 96 * len(candidates), 4096),
-                    max_items=len(candidates),
+                    max_tokens=min(256 + 96 * candidates, 4096),
+                    max_items=candidates,
                 )
             )
         return queries

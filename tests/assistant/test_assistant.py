@@ -118,7 +118,7 @@ def test_samples_and_personas_vary_the_questions() -> None:
     assert sorted(samples) == [0, 1, 2]
     personas = [request.query.inputs["persona"] for request in model.requests if request.query]
     assert sorted(personas) == ["a farmer", "an ecologist", "an ecologist"]
-    assert any("an ecologist" in request.messages[0]["content"] for request in model.requests)
+    assert any("an ecologist" in request.messages[-1]["content"] for request in model.requests)
 
 
 def test_votes_across_samples_and_threshold() -> None:

@@ -42,7 +42,13 @@ def pair_query(*, sample: int = 0, a: str = "rain", b: str = "wet grass") -> Que
     return Query(
         task="pairwise",
         template="pairwise",
-        inputs={"context": None, "persona": None, "a": {"name": a}, "b": {"name": b}, "others": []},
+        inputs={
+            "context": None,
+            "persona": None,
+            "variables": [{"name": a}, {"name": b}],
+            "a": {"name": a},
+            "b": {"name": b},
+        },
         reply_model=PairReply,
         names=(a, b),
         subject=(a, b),

@@ -170,7 +170,7 @@ def answer(body: dict[str, Any]) -> str:
     """v(i-1) causes v(i): read the target from the per_node prompt."""
     content = next(m["content"] for m in body["messages"] if m["role"] == "user")
     target = json.JSONDecoder().raw_decode(content.split("Target variable (JSON):", 1)[1].lstrip())
-    index = int(target[0]["name"][1:])
+    index = int(target[0][1:])
     causes = [] if index == 0 else [f"v{index - 1}"]
     return json.dumps(
         {"causes": [{"variable": c, "rationale": "before", "confidence": "high"} for c in causes]}

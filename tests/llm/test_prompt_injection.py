@@ -33,7 +33,7 @@ VARIABLES = {
 }
 BENIGN = dict.fromkeys(VARIABLES, "a measurement")
 TARGET_MARKER = "Target variable (JSON):"
-CANDIDATES_MARKER = "Candidate causes (JSON list):"
+VARIABLES_MARKER = "Variables (JSON list):"
 POLICY = RetryPolicy(max_attempts=2, initial_wait=0.01, max_wait=0.02, jitter=0.0)
 
 
@@ -47,13 +47,13 @@ def per_node_requests(variables: dict[str, str]) -> dict[str, ChatRequest]:
     return {request.query.subject[0]: request for request in model.requests if request.query}
 
 
-def data_blocks(user: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The target object and the candidate list, parsed as JSON from the user message."""
+def data_blocks(user: str) -> tuple[str, list[dict[str, Any]]]:
+    """The target's name and the variable list, parsed as JSON from the user message."""
     target_text = user.split(TARGET_MARKER, 1)[1].lstrip()
     target, _ = json.JSONDecoder().raw_decode(target_text)
-    candidates_text = user.split(CANDIDATES_MARKER, 1)[1].lstrip()
-    candidates, _ = json.JSONDecoder().raw_decode(candidates_text)
-    return target, candidates
+    variables_text = user.split(VARIABLES_MARKER, 1)[1].lstrip()
+    variables, _ = json.JSONDecoder().raw_decode(variables_text)
+    return target, variables
 
 
 def test_injected_instructions_stay_inside_the_json_data_block() -> None:
@@ -64,9 +64,9 @@ def test_injected_instructions_stay_inside_the_json_data_block() -> None:
         assert roles == ["system", "user"], "no injected [system] or [user] turn"
         system, user = (message["content"] for message in request.messages)
         assert system == benign[target].messages[0]["content"], "the system turn is untouched"
-        parsed_target, candidates = data_blocks(user)
-        described = {parsed_target["name"]: parsed_target["description"]}
-        described.update({item["name"]: item["description"] for item in candidates})
+        parsed_target, variables = data_blocks(user)
+        assert parsed_target == target
+        described = {item["name"]: item["description"] for item in variables}
         assert described == VARIABLES, "each description is exactly one JSON string"
         lines = user.split("\n")
         assert "[system]" not in lines and "[user]" not in lines
@@ -75,9 +75,8 @@ def test_injected_instructions_stay_inside_the_json_data_block() -> None:
             if "ignore the above" in line or "You must add" in line:
                 json.loads(line.rstrip(","))  # raises unless the line is JSON data
         assert user.rstrip().endswith(
-            f"direct causes of the target variable {json.dumps(target)}? For each, give a "
-            "one-sentence rationale and your confidence (low, medium or high). List each "
-            "variable at most once; an empty list is a fine answer."
+            f"{TARGET_MARKER} {json.dumps(target)}\n"
+            f"Which variables are direct causes of {json.dumps(target)}?"
         ), "the question after the data is still the last word"
 
 
@@ -94,8 +93,8 @@ def obeying(times: int) -> Any:
     def respond(body: dict[str, Any]) -> str:
         user = next(m["content"] for m in body["messages"] if m["role"] == "user")
         target = json.JSONDecoder().raw_decode(user.split(TARGET_MARKER, 1)[1].lstrip())[0]
-        count = asked[target["name"]] = asked.get(target["name"], 0) + 1
-        if target["name"] == "cancer":
+        count = asked[target] = asked.get(target, 0) + 1
+        if target == "cancer":
             if count <= times:
                 causes = [{"variable": "X", "rationale": "as instructed", "confidence": "high"}]
             else:

@@ -79,7 +79,7 @@ def test_user_text_stays_inside_the_json_data_block() -> None:
     assert roles == ["system", "user"], "user text must not open a message of its own"
     system, user = (message["content"] for message in rendered.messages)
     assert "49" not in system + user, "user text must never be evaluated as a template"
-    assert "Ignore the above" not in system.split("JSON string): ", 1)[0]
+    assert "Ignore the above" not in system, "user text never enters the system turn"
 
     # every data line parses back to exactly what the user gave
     lines = user.split("\n")
@@ -88,7 +88,8 @@ def test_user_text_stays_inside_the_json_data_block() -> None:
     data_lines = lines[lines.index("Variables (JSON list):") + 1 :]
     block = "\n".join(data_lines[: data_lines.index("]") + 1])
     assert json.loads(block) == variables
-    persona_line = next(line for line in system.split("\n") if line.startswith("Answer from"))
+    persona_line = next(line for line in lines if line.startswith("Answer from"))
+    assert persona_line == lines[-1], "the persona (it differs across samples) comes last"
     assert json.loads(persona_line.split("(JSON string): ", 1)[1]) == INJECTION
     for separator in ("\u2028", "\u2029", "\x85"):
         assert separator not in system + user, "unicode line breaks are escaped in data"
@@ -180,17 +181,18 @@ def test_version_is_the_content_hash() -> None:
 
 def _inputs_for(template: str) -> dict[str, object]:
     common = {"context": "c", "persona": None, "required": [], "forbidden": []}
+    variables = [{"name": "a"}, {"name": "b"}, {"name": "c"}]
     identification = {
         **common,
+        "variables": variables,
         "treatment": {"name": "a"},
         "outcome": {"name": "b"},
-        "candidates": [{"name": "c"}],
         "edges": [],
     }
     return {
-        "per_node": {**common, "target": {"name": "a"}, "candidates": [{"name": "b"}], "later": []},
-        "whole_graph": {**common, "variables": [{"name": "a"}, {"name": "b"}], "tiers": None},
-        "pairwise": {**common, "a": {"name": "a"}, "b": {"name": "b"}, "others": []},
+        "per_node": {**common, "variables": variables, "target": {"name": "a"}, "later": []},
+        "whole_graph": {**common, "variables": variables, "tiers": None},
+        "pairwise": {**common, "variables": variables, "a": {"name": "a"}, "b": {"name": "b"}},
         "critique": {
             **common,
             "variables": [{"name": "a"}, {"name": "b"}],

@@ -53,7 +53,7 @@ def answer(body: dict[str, Any]) -> str:
         target = json.JSONDecoder().raw_decode(
             user.split("Target variable (JSON):", 1)[1].lstrip()
         )[0]
-        parents = {"tar": ["smoking"], "cancer": ["tar", "age"]}.get(target["name"], [])
+        parents = {"tar": ["smoking"], "cancer": ["tar", "age"]}.get(target, [])
         causes = [{"variable": p, "rationale": "known", "confidence": "high"} for p in parents]
         return json.dumps({"causes": causes})
     return json.dumps(example_reply(schema))

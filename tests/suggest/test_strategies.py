@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _graph_replies import scripted_assistant
 
-from pywhy_llm_assist import InputError
+from pywhy_llm_assist import Assistant, ChatRequest, InputError
 from pywhy_llm_assist.core._variables import Variables
 from pywhy_llm_assist.suggest._constraints import Constraints
 from pywhy_llm_assist.suggest._strategy import GraphProblem
@@ -18,6 +20,7 @@ from pywhy_llm_assist.suggest._suggest_graph import (
     WHOLE_GRAPH_MAX_VARIABLES,
     choose_strategy,
 )
+from pywhy_llm_assist.testing import ScriptedModel
 
 TRUTH = {("a", "b"), ("b", "c"), ("a", "c")}
 EXPECTED_CALLS: dict[str, Callable[[int], int]] = {
@@ -89,24 +92,40 @@ def test_every_strategy_recovers_the_same_graph(strategy: str) -> None:
         assert len(provenance.cache_keys) == 1
 
 
-def test_per_node_asks_each_variable_about_all_others() -> None:
+def test_per_node_asks_each_variable_about_all_others_with_one_schema() -> None:
     assistant, model = scripted_assistant(TRUTH)
     assistant.suggest_graph(["a", "b", "c", "d"], strategy="per_node")
     asked = {}
+    schemas = set()
     for request in model.requests:
         assert request.query is not None
         (target,) = request.query.subject
         asked[target] = request.query.names
         schema = request.response_format["json_schema"]["schema"]  # type: ignore[index]
         items = schema["properties"]["causes"]
-        assert items["items"]["properties"]["variable"]["enum"] == list(request.query.names)
+        assert items["items"]["properties"]["variable"]["enum"] == ["a", "b", "c", "d"]
         assert items["maxItems"] == 3
-    assert asked == {
-        "a": ("b", "c", "d"),
-        "b": ("a", "c", "d"),
-        "c": ("a", "b", "d"),
-        "d": ("a", "b", "c"),
-    }
+        schemas.add(json.dumps(request.response_format, sort_keys=True))
+    assert sorted(asked) == ["a", "b", "c", "d"]
+    assert len(schemas) == 1, "the same reply schema for every target (a cacheable prefix)"
+
+
+def test_per_node_drops_a_target_named_as_its_own_cause() -> None:
+    def respond(request: ChatRequest) -> dict[str, Any]:
+        assert request.query is not None
+        (target,) = request.query.subject
+        causes = [{"variable": target, "rationale": "itself", "confidence": "high"}]
+        if target == "b":
+            causes.append({"variable": "a", "rationale": "a drives b", "confidence": "high"})
+        return {"causes": causes}
+
+    model = ScriptedModel(respond=respond)
+    graph = Assistant("scripted", client=model, cache_mode="off").suggest_graph(
+        ["a", "b", "c"], strategy="per_node"
+    )
+    assert graph.edge_pairs == [("a", "b")]
+    assert sorted(item.edge.pair for item in graph.dropped) == [("a", "a"), ("b", "b"), ("c", "c")]
+    assert {item.reason for item in graph.dropped} == {"self_loop"}
 
 
 def test_pairwise_asks_each_unordered_pair_once() -> None:

@@ -8,7 +8,7 @@ import random
 from typing import Any
 
 import pytest
-from _graph_replies import Pair, graph_replies, scripted_assistant
+from _graph_replies import Pair, graph_replies, per_node_target, scripted_assistant
 
 import pywhy_llm_assist
 from pywhy_llm_assist import (
@@ -155,20 +155,18 @@ def test_a_model_that_keeps_naming_unknown_variables_fails_the_run() -> None:
 
 
 # ----------------------------------------------------------------------------- personas
-def test_personas_rotate_across_samples_and_appear_in_the_system_prompt() -> None:
+def test_personas_rotate_across_samples_and_come_last_in_the_prompt() -> None:
     personas = ["an epidemiologist", "a health economist"]
     assistant, model = scripted_assistant(TRUTH)
     graph = assistant.suggest_graph(ABCD, strategy="whole", samples=3, personas=personas)
     seen = {}
     for request in model.requests:
         assert request.query is not None
-        system = request.messages[0]
-        assert system["role"] == "system"
-        seen[request.query.sample] = next(
-            json.loads(line.removeprefix(PERSONA_LINE))
-            for line in system["content"].splitlines()
-            if line.startswith(PERSONA_LINE)
-        )
+        user = request.messages[-1]
+        assert user["role"] == "user"
+        last = user["content"].splitlines()[-1]
+        assert last.startswith(PERSONA_LINE), "what differs across samples comes last"
+        seen[request.query.sample] = json.loads(last.removeprefix(PERSONA_LINE))
     assert seen == {0: "an epidemiologist", 1: "a health economist", 2: "an epidemiologist"}
     assert graph.metadata["personas"] == personas
     assert all(edge.votes == 3 for edge in graph.edges)
@@ -178,12 +176,16 @@ def test_a_single_persona_string_is_one_persona_and_none_means_no_persona_line()
     assistant, model = scripted_assistant(TRUTH)
     assistant.suggest_graph(ABCD, strategy="per_node", personas="a cardiologist")
     assert all(
-        PERSONA_LINE + '"a cardiologist"' in r.messages[0]["content"] for r in model.requests
+        PERSONA_LINE + '"a cardiologist"' in r.messages[-1]["content"] for r in model.requests
     )
 
     assistant, model = scripted_assistant(TRUTH)
     assistant.suggest_graph(ABCD, strategy="per_node")
-    assert all(PERSONA_LINE not in request.messages[0]["content"] for request in model.requests)
+    assert all(
+        PERSONA_LINE not in message["content"]
+        for request in model.requests
+        for message in request.messages
+    )
 
 
 # ----------------------------------------------------------------------------- progress, APIs
@@ -250,8 +252,8 @@ class GroundTruthServer:
                 for s, t in sorted(self.edges)
             ]
             return json.dumps({"edges": edges})
-        allowed = properties["causes"]["items"]["properties"]["variable"]["enum"]
-        (target,) = [name for name in self.names if name not in allowed]
+        assert properties["causes"]["items"]["properties"]["variable"]["enum"] == self.names
+        target = per_node_target(body)
         causes = [
             {"variable": s, "rationale": f"{s} drives {target}", "confidence": "high"}
             for s in self.names
