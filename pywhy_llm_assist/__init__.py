@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from .identify._findings import Critique, Finding, SuggestedEdit
     from .identify._suggestions import Condition, Suggestions, VariableSuggestion
     from .llm._backends import ChatBackend, ChatRequest, OpenAIBackend
+    from .llm._batch_results import BatchJob, BatchReport, BatchStatus, FailedBatchLine
     from .llm._cache import CACHE_MODES, ResponseCache
     from .llm._engine import Answer, LanguageModel, ProgressEvent
     from .llm._local import LocalServer
@@ -87,6 +88,9 @@ _SOURCES: dict[str, str] = {
     "Assistant": ".assistant._assistant",
     "AssistantError": ".core._errors",
     "Attempt": ".core._errors",
+    "BatchJob": ".llm._batch_results",
+    "BatchReport": ".llm._batch_results",
+    "BatchStatus": ".llm._batch_results",
     "BenchmarkGraph": ".evaluate._graphs",
     "BenchmarkReport": ".evaluate._benchmark",
     "BenchmarkRow": ".evaluate._benchmark",
@@ -103,6 +107,7 @@ _SOURCES: dict[str, str] = {
     "Critique": ".identify._findings",
     "DroppedEdge": ".graph._causal_graph",
     "Edge": ".graph._causal_graph",
+    "FailedBatchLine": ".llm._batch_results",
     "Finding": ".identify._findings",
     "GraphComparison": ".evaluate._metrics",
     "GraphFormatError": ".core._errors",
@@ -187,6 +192,9 @@ __all__ = [
     "Assistant",
     "AssistantError",
     "Attempt",
+    "BatchJob",
+    "BatchReport",
+    "BatchStatus",
     "BenchmarkGraph",
     "BenchmarkReport",
     "BenchmarkRow",
@@ -203,6 +211,7 @@ __all__ = [
     "Critique",
     "DroppedEdge",
     "Edge",
+    "FailedBatchLine",
     "Finding",
     "GraphComparison",
     "GraphFormatError",

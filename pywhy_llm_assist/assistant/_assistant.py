@@ -29,6 +29,7 @@ from ..llm._prompts import PromptLibrary
 from ..llm._retry import RetryPolicy
 from ..llm._sync import run_sync
 from ..suggest._suggest_graph import suggest_graph_with
+from ._batching import BatchMethods
 from ._sensitivity_methods import SensitivityMethods
 
 MODEL_VARIABLE = "PYWHY_LLM_ASSIST_MODEL"
@@ -65,12 +66,13 @@ def server_identity(backend: object) -> str:
     return f"{scheme}://{location}{f':{port}' if port else ''}{parts.path.rstrip('/')}"
 
 
-class Assistant(SensitivityMethods):
+class Assistant(SensitivityMethods, BatchMethods):
     """A language model as a domain-knowledge assistant for causal analysis.
 
     Works with any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio,
     llama.cpp) or the embedded local model (`Assistant.local`). Every answer is validated,
-    cached and counted.
+    cached and counted. On OpenAI's Batch API (half the price), `submit_batch` and
+    `collect_batch` fill the cache for any call, which then replays at no cost.
 
     Args:
         model: model name (default: ``$PYWHY_LLM_ASSIST_MODEL``).

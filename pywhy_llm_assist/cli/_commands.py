@@ -12,7 +12,6 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import (
@@ -21,24 +20,16 @@ from .. import (
     Critique,
     ReviewDecisions,
     SensitivityReport,
-    Suggestions,
     Usage,
-    Variables,
     apply_review,
-    check_graph,
 )
 from ..core._errors import InputError
 from ..core._text import counted
 from ..llm import (
     ProgressBar,
 )
-from ._data_inputs import implication_tests_from
 from ._inputs import (
     describe_graph,
-    parse_edges,
-    parse_names,
-    parse_tiers,
-    read_context,
     read_graph,
     read_text,
     read_variables,
@@ -48,8 +39,10 @@ from ._settings import (
     RATIONALE_WIDTH,
     make_assistant,
     model_settings,
-    setting,
 )
+from ._task_calls import TaskInputs as TaskInputs  # re-exported for the other commands
+from ._task_calls import critique_call, identification_call, suggest_graph_call
+from ._task_calls import task_inputs as task_inputs
 
 OPENED: list[Assistant] = []
 """The assistants of the running command: `main` reports their cache write failures."""
@@ -204,42 +197,6 @@ def report_graph(
 
 
 # --------------------------------------------------------------------------- inputs
-@dataclass(frozen=True)
-class TaskInputs:
-    """Variables, context and graph of a task command."""
-
-    variables: Variables | None
-    context: str | None
-    graph: CausalGraph | None
-
-
-def task_inputs(args: argparse.Namespace, *, need_variables: bool = False) -> TaskInputs:
-    """Read ``--variables``, ``--context`` and ``--graph``.
-
-    The graph's missing descriptions come from the variables file; the context defaults to the
-    variables file's ``context`` entry, then to the context a suggested graph was asked with.
-    """
-    variables_path = getattr(args, "variables", None)
-    graph_path = getattr(args, "graph", None)
-    if need_variables and variables_path is None:
-        raise InputError("give --variables FILE (YAML, JSON or CSV)")
-    if variables_path is None and graph_path is None:
-        raise InputError("give --variables FILE, --graph FILE, or both")
-    loaded = read_variables(variables_path) if variables_path is not None else None
-    context = read_context(getattr(args, "context", None))
-    if context is None and loaded is not None:
-        context = loaded.context
-    graph = None
-    if graph_path is not None:
-        graph = read_graph(graph_path, getattr(args, "graph_format", None))
-        label = f"variables file {str(variables_path)!r}"
-        graph = describe_graph(graph, loaded.variables if loaded else None, label)
-        remembered = graph.metadata.get("context")
-        if context is None and isinstance(remembered, str) and remembered.strip():
-            context = remembered  # a graph from suggest-graph keeps the context it was asked with
-    return TaskInputs(loaded.variables if loaded else None, context, graph)
-
-
 def described_graph(args: argparse.Namespace) -> CausalGraph:
     """The positional GRAPH, with descriptions from ``--variables`` when given."""
     graph = read_graph(args.graph, args.graph_format)
@@ -253,25 +210,10 @@ def described_graph(args: argparse.Namespace) -> CausalGraph:
 def run_suggest_graph(args: argparse.Namespace) -> int:
     """``suggest-graph``: propose a causal DAG over the variables."""
     graph_format(args)  # a bad --out fails before any model call
-    inputs = task_inputs(args, need_variables=True)
-    assert inputs.variables is not None
-    tiers = parse_tiers(args.tiers) if args.tiers is not None else None
-    required = parse_edges(args.required, "--required")
-    forbidden = parse_edges(args.forbidden, "--forbidden")
+    call = suggest_graph_call(args)
     report = reporter(args)
     with open_assistant(args) as assistant, progress_bar(args, "suggest-graph") as bar:
-        graph = assistant.suggest_graph(
-            inputs.variables,
-            context=inputs.context,
-            strategy=setting(args, "strategy"),
-            samples=setting(args, "samples"),
-            threshold=args.threshold,
-            required=required,
-            forbidden=forbidden,
-            tiers=tiers,
-            personas=tuple(args.persona),
-            progress=bar,
-        )
+        graph = call(assistant, bar)
     strategy = graph.metadata.get("strategy", "?")
     report_graph(report, graph, f"suggested graph (model {assistant.model}, strategy {strategy})")
     report.line(f"wrote the graph to {write_graph(graph, args)}")
@@ -280,18 +222,10 @@ def run_suggest_graph(args: argparse.Namespace) -> int:
 
 def _identification_command(task: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        inputs = task_inputs(args)
+        call = identification_call(task, args)
         report = reporter(args)
         with open_assistant(args) as assistant, progress_bar(args, task) as bar:
-            method: Callable[..., Suggestions] = getattr(assistant, f"suggest_{task}")
-            suggestions = method(
-                args.treatment,
-                args.outcome,
-                inputs.variables,
-                graph=inputs.graph,
-                context=inputs.context,
-                progress=bar,
-            )
+            suggestions = call(assistant, bar)
         report.line(str(suggestions).splitlines()[0])
         for item in suggestions.items:
             report.line(f"  {item}")
@@ -325,37 +259,14 @@ run_negative_controls = _identification_command("negative_controls")
 
 def run_critique(args: argparse.Namespace) -> int:
     """``critique``: the model's findings and the exact graph checks."""
-    if args.graph is None:
-        raise InputError("critique needs --graph FILE (.json, .dot, .gml or .dagitty)")
-    inputs = task_inputs(args)
-    assert inputs.graph is not None
-    adjustment = parse_names(args.adjust) if args.adjust is not None else None
     report = reporter(args)
-    treatment, outcome = args.treatment, args.outcome
-    exposures = inputs.graph.metadata.get("exposure") or []
-    outcomes = inputs.graph.metadata.get("outcome") or []
-    if treatment is None and outcome is None and len(exposures) == len(outcomes) == 1:
-        treatment, outcome = str(exposures[0]), str(outcomes[0])
-        report.line(f"using the graph's exposure {treatment!r} and outcome {outcome!r}")
-    data = implication_tests_from(args, inputs.graph) if inputs.graph.is_acyclic() else None
+    call = critique_call(args, report.line)
     critique: Critique
     if args.no_model:
-        critique = check_graph(
-            inputs.graph, treatment=treatment, outcome=outcome, adjustment_set=adjustment, data=data
-        )
+        critique = call(None, None)
     else:
-        if (treatment is None) != (outcome is None):
-            raise InputError("give both --treatment and --outcome, or neither")
         with open_assistant(args) as assistant, progress_bar(args, "critique") as bar:
-            critique = assistant.critique(
-                inputs.graph,
-                treatment=treatment,
-                outcome=outcome,
-                adjustment_set=adjustment,
-                context=inputs.context,
-                data=data,
-                progress=bar,
-            )
+            critique = call(assistant, bar)
     report.line(str(critique))
     report.line(f"wrote the critique to {write_output(critique.to_json(), args.out)}")
     return 0

@@ -11,6 +11,7 @@ Exit codes:
 - 4: the embedded local model is not installed (the line names the install command).
 - 5: the command finished and wrote its result, but some answers could not be stored in the
   cache (a full disk, a folder made read-only during the run): a rerun pays for them again.
+- 75: ``batch collect`` without ``--wait`` while a batch is still running (rerun it later).
 - 130: interrupted (Ctrl-C); finished answers are cached as well.
 
 Error lines are single lines of bounded length, and never show the API key.
@@ -30,6 +31,7 @@ from ..core._errors import (
     LocalModelUnavailableError,
     ModelError,
 )
+from ._batch_command import EXIT_PENDING, configure_batch, run_batch
 from ._commands import (
     OPENED,
     OutputError,
@@ -411,6 +413,23 @@ COMMANDS: dict[str, Command] = {
         configure_merge_reviews,
         after=("graph_output",),
     ),
+    "batch": Command(
+        "a command's requests as one OpenAI batch (half price): submit, status, collect",
+        f"{PROGRAM} batch submit suggest-graph --variables vars.yaml --model gpt-4o-mini\n"
+        f"  {PROGRAM} batch collect suggest-graph --variables vars.yaml --model gpt-4o-mini "
+        "--wait\n"
+        f"  {PROGRAM} suggest-graph --variables vars.yaml --model gpt-4o-mini  # from the cache",
+        run_batch,
+        configure_batch,
+        description=(
+            "Send the requests COMMAND would make (those the cache cannot answer) as one batch "
+            "of\nOpenAI's Batch API: half the price, answered within 24 hours. The batch id is "
+            "saved next to\nthe cache, so 'status' and 'collect' (and a rerun of 'submit') find "
+            "it. 'collect' imports\nthe answers into the cache; then COMMAND itself replays "
+            "them at no cost. A failed answer\nis reported and asked live by that run. Exit "
+            f"code {EXIT_PENDING}: 'collect' found a batch still running."
+        ),
+    ),
     "cache": Command(
         "inspect the answer cache: stats, list, export, prune",
         f"{PROGRAM} cache stats\n  {PROGRAM} cache export fixtures/ --task critique",
@@ -458,7 +477,7 @@ With a real model:      {PROGRAM} suggest-graph --variables vars.yaml --model gp
 Exit codes: 0 ok; 1 the data contradict the graph (test-implications --check); 2 usage error
 or bad input; 3 model or network failure (finished answers are cached: rerun the same command
 to resume); 4 embedded local model not installed; 5 result written, but some answers could
-not be cached.
+not be cached; 75 a batch is still running (batch collect).
 """
 
 

@@ -69,6 +69,7 @@ def run_cache_stats(args: argparse.Namespace) -> int:
         ("corrupt", str(stats["corrupt"])),
         ("size", _size(stats["bytes"])),
         ("prompt tokens", f"{stats['prompt_tokens']:,}"),
+        ("cached prompt tokens", f"{stats['cached_prompt_tokens']:,}"),
         ("completion tokens", f"{stats['completion_tokens']:,}"),
         ("models", _counts(stats["models"])),
         ("tasks", _counts(stats["tasks"])),

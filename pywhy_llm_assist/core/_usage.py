@@ -20,6 +20,9 @@ class Usage(BaseModel):
         calls: requests answered by the server (cache hits not counted).
         cache_hits: answers taken from the cache instead of the server.
         prompt_tokens: tokens sent, as the server counted them.
+        cached_prompt_tokens: the part of `prompt_tokens` the server took from its prompt
+            cache (``usage.prompt_tokens_details.cached_tokens``), billed or computed at a
+            fraction; 0 when the server does not say.
         completion_tokens: tokens received, as the server counted them.
         retries: requests repeated after a retryable failure.
         reasks: follow-up requests made because a reply failed validation.
@@ -32,6 +35,7 @@ class Usage(BaseModel):
     calls: int = 0
     cache_hits: int = 0
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
     completion_tokens: int = 0
     retries: int = 0
     reasks: int = 0
@@ -48,10 +52,17 @@ class Usage(BaseModel):
         )
 
     def summary(self) -> str:
-        """One line for humans, e.g. ``3 calls, 1 cache hit, 1,204 prompt + 310 completion ...``."""
+        """One line for humans.
+
+        Example:
+            >>> print(Usage(calls=3, cache_hits=1, prompt_tokens=1204, cached_prompt_tokens=1024,
+            ...             completion_tokens=310))
+            3 calls, 1 cache hit, 1,204 prompt (1,024 cached) + 310 completion tokens
+        """
         text = (
             f"{counted(self.calls, 'call')}, {counted(self.cache_hits, 'cache hit')}, "
-            f"{self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens"
+            f"{self.prompt_tokens:,} prompt ({self.cached_prompt_tokens:,} cached) + "
+            f"{self.completion_tokens:,} completion tokens"
         )
         if self.retries:
             text += f", {counted(self.retries, 'retry', 'retries')}"
@@ -60,6 +71,31 @@ class Usage(BaseModel):
         if self.unknown_usage:
             text += f", {counted(self.unknown_usage, 'call')} without token counts"
         return text
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def cached_prompt_tokens(usage: object) -> int:
+    """The cached prompt tokens a chat.completion's ``usage`` reports; 0 when absent or malformed.
+
+    Reads OpenAI's ``prompt_tokens_details.cached_tokens`` (also sent by Azure, vLLM and
+    llama.cpp's server), else DeepSeek's ``prompt_cache_hit_tokens``. Anything that is not a
+    usable count (`token_count`) counts as 0: a server's odd reply never fails a run.
+
+    Example:
+        >>> cached_prompt_tokens({"prompt_tokens_details": {"cached_tokens": 1920}})
+        1920
+        >>> cached_prompt_tokens({"prompt_tokens_details": {"cached_tokens": "many"}})
+        0
+    """
+    if not isinstance(usage, dict):
+        return 0
+    details = usage.get("prompt_tokens_details")
+    value = details.get("cached_tokens") if isinstance(details, dict) else None
+    if value is None:
+        value = usage.get("prompt_cache_hit_tokens")
+    return token_count(value) or 0
 
 
 MAX_TOKEN_COUNT = 10**12

@@ -50,7 +50,9 @@ class BenchmarkRow(BaseModel):
         cycle_dropped: edges dropped to break cycles.
         f1_without_cycle_breaking, shd_without_cycle_breaking: scores of the graph before
             cycle breaking (the result plus the edges dropped for cycles).
-        calls, cache_hits, prompt_tokens, completion_tokens: usage of this configuration.
+        calls, cache_hits, prompt_tokens, cached_prompt_tokens, completion_tokens: usage of
+            this configuration (cached prompt tokens: the part of the prompt tokens the
+            server's prompt cache served).
         wall_seconds: elapsed time of the request.
         failure: the error message when the model failed.
     """
@@ -78,6 +80,7 @@ class BenchmarkRow(BaseModel):
     calls: int = 0
     cache_hits: int = 0
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
     completion_tokens: int = 0
     wall_seconds: float = 0.0
     failure: str | None = None
@@ -229,6 +232,7 @@ async def _run_cell(
         calls=used.calls - before.calls,
         cache_hits=used.cache_hits - before.cache_hits,
         prompt_tokens=used.prompt_tokens - before.prompt_tokens,
+        cached_prompt_tokens=used.cached_prompt_tokens - before.cached_prompt_tokens,
         completion_tokens=used.completion_tokens - before.completion_tokens,
     )
     return BenchmarkRow(**fields)

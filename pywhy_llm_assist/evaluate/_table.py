@@ -58,6 +58,7 @@ COLUMNS: dict[str, Column] = {
     "calls": Column("calls", lambda row: _count(row.calls)),
     "cache_hits": Column("cache hits", lambda row: _count(row.cache_hits)),
     "prompt_tokens": Column("prompt tokens", lambda row: _count(row.prompt_tokens)),
+    "cached_prompt_tokens": Column("cached", lambda row: _count(row.cached_prompt_tokens)),
     "completion_tokens": Column("completion tokens", lambda row: _count(row.completion_tokens)),
     "tokens": Column("tokens", lambda row: _count(row.tokens)),
     "wall_seconds": Column("wall s", lambda row: f"{row.wall_seconds:.3f}"),
@@ -77,6 +78,7 @@ DEFAULT_COLUMNS: tuple[str, ...] = (
     "shd",
     "calls",
     "tokens",
+    "cached_prompt_tokens",
     "wall_seconds",
 )
 
@@ -94,7 +96,8 @@ def format_table(
     Args:
         report: a `BenchmarkReport` or a list of its rows.
         columns: names from `COLUMNS` (default `DEFAULT_COLUMNS`: graph, n, strategy,
-            samples, error, renamed, precision, recall, F1, SHD, calls, tokens, wall time).
+            samples, error, renamed, precision, recall, F1, SHD, calls, tokens, cached prompt
+            tokens, wall time).
         markdown: a GitHub Markdown table instead of aligned text.
 
     Example:

@@ -24,7 +24,7 @@ from typing import Any, Literal, get_args
 from ..core._errors import CacheNotWritableError as CacheNotWritableError
 from ..core._errors import InputError
 from ..core._files import MissingFileError, read_bytes
-from ..core._usage import token_count
+from ..core._usage import cached_prompt_tokens, token_count
 from ._redaction import redact as redact  # re-exported: the cache writes redacted entries
 
 logger = logging.getLogger("pywhy_llm_assist")
@@ -293,8 +293,9 @@ class ResponseCache:
                 yield key, None
 
     def stats(self) -> dict[str, Any]:
-        """Counts and sizes: entries, corrupt entries, bytes, tokens, models and tasks."""
-        entries = corrupt = size = prompt_tokens = completion_tokens = 0
+        """Counts and sizes: entries, corrupt entries, bytes, tokens (prompt, cached prompt,
+        completion), models and tasks."""
+        entries = corrupt = size = prompt_tokens = cached_tokens = completion_tokens = 0
         models: dict[str, int] = {}
         tasks: dict[str, int] = {}
         for key, entry in self.entries():
@@ -308,6 +309,7 @@ class ResponseCache:
             usage = usage if isinstance(usage, dict) else {}
             # Counts the server sent as text, infinity or negative numbers are unknown: 0 here.
             prompt_tokens += token_count(usage.get("prompt_tokens")) or 0
+            cached_tokens += cached_prompt_tokens(usage)
             completion_tokens += token_count(usage.get("completion_tokens")) or 0
             models[str(entry.get("model"))] = models.get(str(entry.get("model")), 0) + 1
             tasks[str(entry.get("task"))] = tasks.get(str(entry.get("task")), 0) + 1
@@ -317,6 +319,7 @@ class ResponseCache:
             "corrupt": corrupt,
             "bytes": size,
             "prompt_tokens": prompt_tokens,
+            "cached_prompt_tokens": cached_tokens,
             "completion_tokens": completion_tokens,
             "models": models,
             "tasks": tasks,

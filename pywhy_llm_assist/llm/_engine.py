@@ -9,7 +9,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import openai
 from pydantic import BaseModel
@@ -27,7 +27,7 @@ from ..core._errors import (
     ReplayMissError,
     RequestRejectedError,
 )
-from ..core._usage import Budget, Usage, UsageMeter, usage_counts
+from ..core._usage import Budget, Usage, UsageMeter, cached_prompt_tokens, usage_counts
 from ._backends import ChatBackend, ChatRequest, ChatSession
 from ._cache import MODE_RULES, CacheMode, ResponseCache, now_iso, request_key
 from ._ladder import LADDER as LADDER  # re-exported: tests and callers forget it by this name
@@ -51,6 +51,9 @@ from ._recording import CacheWriteFailure, Recorder, known_usage
 from ._redaction import redact, scrub_exception
 from ._reply_schema import ReplyParseError, strict_json_schema, validate_reply
 from ._retry import RetryPolicy, TransientResponseError, call_with_retries, error_code
+
+if TYPE_CHECKING:
+    from ._batch import BatchPlan
 
 logger = logging.getLogger("pywhy_llm_assist")
 
@@ -194,6 +197,7 @@ class LanguageModel:
         self.max_run_tokens = max_run_tokens
         self.key_server = key_server
         self.meter = UsageMeter()
+        self.planner: BatchPlan | None = None  # batch mode: misses are queued, not sent
         self._server = (str(getattr(backend, "base_url", type(backend).__name__)), model)
         self._secrets: tuple[str, ...] = tuple(getattr(backend, "secrets", ()))
         self._recorder = Recorder(cache, self._secrets)
@@ -358,6 +362,9 @@ class LanguageModel:
                 if entry is not None:
                     run.count(cache_hits=1)
                     return _Exchange(self._content(entry["response"], query), key), mode
+        if self.planner is not None:
+            mode = OUTPUT_MODES[start]
+            raise self.planner.queue(key_for(mode), request_for(mode), query, version)
         if not rules.call_on_miss:
             first = key_for(OUTPUT_MODES[start])
             about = ", ".join(repr(name) for name in query.subject[:NAMES_LISTED])
@@ -485,7 +492,12 @@ class LanguageModel:
                         # are unknown (never a crash, never a negative total).
                         run.count(calls=1, unknown_usage=1)
                     else:
-                        run.count(calls=1, prompt_tokens=counts[0], completion_tokens=counts[1])
+                        run.count(
+                            calls=1,
+                            prompt_tokens=counts[0],
+                            completion_tokens=counts[1],
+                            cached_prompt_tokens=cached_prompt_tokens(response.get("usage")),
+                        )
             if first_choice(response) is None:
                 raise TransientResponseError("the server's reply has no choices")
             return response
@@ -540,6 +552,7 @@ class LanguageModel:
         query: Query,
         version: str,
         elapsed: float,
+        **recorded: Any,
     ) -> None:
         limit = reply_character_limit(query.max_tokens)
         entry = {
@@ -555,6 +568,7 @@ class LanguageModel:
             "response": bounded_response(response, limit),
             "usage": known_usage(response.get("usage")),
             "elapsed_seconds": elapsed,
+            **recorded,
         }
         if self.key_server is not None:
             entry["server"] = self.key_server

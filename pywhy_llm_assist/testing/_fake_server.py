@@ -1,9 +1,10 @@
 """A loopback OpenAI-compatible HTTP server with a seeded fault plan, for tests and benchmarks.
 
 `FakeOpenAIServer` speaks enough of the OpenAI REST API for the official SDK
-(``POST /v1/chat/completions`` without streaming, ``GET /v1/models``), serves requests
-concurrently on daemon threads, logs every request, and injects the faults a `FaultPlan`
-decides. Nothing leaves 127.0.0.1.
+(``POST /v1/chat/completions`` without streaming, ``GET /v1/models``, and the Batch API's
+files and batches endpoints, in ``_fake_batches``), serves requests concurrently on daemon
+threads, logs every request, and injects the faults a `FaultPlan` decides. Nothing leaves
+127.0.0.1.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from socketserver import TCPServer
 from types import TracebackType
 from typing import Any
 
+from ._fake_batches import FakeBatchService
 from ._fault_plan import (
     CONTENT_FAULT_KINDS,
     TRANSPORT_FAULT_KINDS,
@@ -32,6 +34,7 @@ from ._fault_plan import (
     error_body,
     message_texts,
 )
+from ._prompt_cache import PromptCache
 
 Responder = Callable[[dict[str, Any]], "str | dict[str, Any]"]
 """Takes the parsed request body; returns the reply content, or a full chat.completion JSON."""
@@ -71,6 +74,7 @@ def build_chat_completion(
     messages: object = (),
     completion_id: str = "chatcmpl-fake-0",
     finish_reason: str = "stop",
+    cached_tokens: int | None = None,
 ) -> dict[str, Any]:
     """Build a valid ``chat.completion`` JSON with one choice and estimated token usage.
 
@@ -82,6 +86,7 @@ def build_chat_completion(
         messages: The request messages (used for ``usage.prompt_tokens``).
         completion_id: The ``id`` field.
         finish_reason: The ``finish_reason`` of the choice.
+        cached_tokens: Reported as ``usage.prompt_tokens_details.cached_tokens`` when given.
 
     Example:
         >>> reply = build_chat_completion('{"edges": []}', model="m")
@@ -90,6 +95,13 @@ def build_chat_completion(
     """
     prompt_tokens = math.ceil(sum(len(text) for text in message_texts(messages)) / 4)
     completion_tokens = math.ceil(len(content) / 4)
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+    if cached_tokens is not None:
+        usage["prompt_tokens_details"] = {"cached_tokens": min(cached_tokens, prompt_tokens)}
     return {
         "id": completion_id,
         "object": "chat.completion",
@@ -104,11 +116,7 @@ def build_chat_completion(
                 "finish_reason": finish_reason,
             }
         ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
+        "usage": usage,
     }
 
 
@@ -134,6 +142,11 @@ class FakeOpenAIServer:
         reject_response_formats: ``response_format.type`` values (``"json_schema"``,
             ``"json_object"``) answered with an OpenAI-style HTTP 400.
         models: Model ids listed by ``GET /v1/models``.
+        prompt_cache: Simulates a server's prompt-prefix cache: replies built from a string
+            then report ``usage.prompt_tokens_details.cached_tokens``.
+        batch_polls: Retrievals of a batch (``GET /v1/batches/ID``) that say
+            ``in_progress`` before it is ``completed``; its lines are answered by the
+            responder like chat requests. The service is `batches`.
 
     Example:
         >>> import openai
@@ -154,12 +167,16 @@ class FakeOpenAIServer:
         latency: float = 0.0,
         reject_response_formats: Collection[str] = (),
         models: Sequence[str] = ("fake-model",),
+        prompt_cache: PromptCache | None = None,
+        batch_polls: int = 1,
     ) -> None:
         self.responder: Responder = responder or (lambda body: "{}")
         self.fault_plan = fault_plan
         self.latency = latency
         self.reject_response_formats = frozenset(reject_response_formats)
         self.models = tuple(models)
+        self.prompt_cache = prompt_cache
+        self.batches = FakeBatchService(self._answer_batch_line, polls_until_done=batch_polls)
         self.errors: list[BaseException] = []
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -244,6 +261,11 @@ class FakeOpenAIServer:
         return [record for record in self.requests if record.path == CHAT_COMPLETIONS_PATH]
 
     @property
+    def batch_requests(self) -> list[RecordedRequest]:
+        """The logged requests to the files and batches endpoints, in arrival order."""
+        return [record for record in self.requests if FakeBatchService.handles(record.path)]
+
+    @property
     def headers_seen(self) -> list[dict[str, str]]:
         """The headers of every request (names lower-cased), in arrival order."""
         return [record.headers for record in self.requests]
@@ -269,6 +291,39 @@ class FakeOpenAIServer:
         """The highest number of requests handled at once so far."""
         with self._lock:
             return self._max_in_flight
+
+    def answer(self, body: dict[str, Any], completion_id: str) -> dict[str, Any]:
+        """The responder's reply to a chat request body, as a ``chat.completion`` JSON.
+
+        Raises whatever the responder raises (the caller turns it into an HTTP 500).
+        """
+        answer = self.responder(copy.deepcopy(body))
+        if isinstance(answer, dict):
+            return copy.deepcopy(answer)
+        if not isinstance(answer, str):
+            raise TypeError(f"responder must return str or dict, not {type(answer).__name__}")
+        cached = self.prompt_cache.cached_tokens(body) if self.prompt_cache is not None else None
+        return build_chat_completion(
+            answer,
+            model=str(body.get("model") or "fake-model"),
+            messages=body.get("messages"),
+            completion_id=completion_id,
+            cached_tokens=cached,
+        )
+
+    def _answer_batch_line(
+        self, body: dict[str, Any], completion_id: str
+    ) -> tuple[int, dict[str, Any]]:
+        format_type = _response_format_type(body)
+        if format_type in self.reject_response_formats:
+            message = f"response_format {format_type} is not supported"
+            return 400, error_body(message, param="response_format")
+        try:
+            return 200, self.answer(body, completion_id)
+        except Exception as error:
+            with self._lock:
+                self.errors.append(error)
+            return 500, error_body(f"fake server responder failed: {error!r}", "server_error")
 
     def _record(self, **fields: Any) -> RecordedRequest:
         with self._lock:
@@ -356,6 +411,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         fake = self.server.fake
         path = self.path.split("?", 1)[0]
+        if FakeBatchService.handles(path):
+            fake.batches.handle(self, path)
+            return
         self._log(path, {})
         if path != MODELS_PATH:
             self._not_found(path)
@@ -373,6 +431,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         fake = self.server.fake
         path = self.path.split("?", 1)[0]
+        if FakeBatchService.handles(path):
+            fake.batches.handle(self, path)
+            return
         body = self._read_body()
         if body is None:
             self._log(path, {})
@@ -441,17 +502,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def completion(self) -> dict[str, Any]:
         """Ask the responder and wrap its answer into a ``chat.completion`` JSON."""
-        answer = self.server.fake.responder(copy.deepcopy(self.body))
-        if isinstance(answer, dict):
-            return copy.deepcopy(answer)
-        if not isinstance(answer, str):
-            raise TypeError(f"responder must return str or dict, not {type(answer).__name__}")
-        return build_chat_completion(
-            answer,
-            model=str(self.body.get("model") or "fake-model"),
-            messages=self.body.get("messages"),
-            completion_id=f"chatcmpl-fake-{self.index}",
-        )
+        return self.server.fake.answer(self.body, f"chatcmpl-fake-{self.index}")
 
     def send_json(
         self, status: int, payload: object, extra_headers: Mapping[str, str] | None = None
@@ -463,6 +514,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except OSError:
             self.close_connection = True
+
+    def send_bytes(self, status: int, data: bytes, content_type: str) -> None:
+        """Send a complete reply of raw bytes (a file's content)."""
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-request-id", f"req_fake_{self.index}")
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            self.close_connection = True
+
+    def read_raw_body(self) -> bytes:
+        """The request body as sent (``Content-Length`` bytes)."""
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def record_request(self, path: str, body: dict[str, Any]) -> None:
+        """Log a request to the files or batches endpoints."""
+        self._log(path, body)
 
     def send_head(
         self, status: int, length: int, extra_headers: Mapping[str, str] | None = None

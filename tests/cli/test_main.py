@@ -27,6 +27,7 @@ from pywhy_llm_assist import (
 )
 from pywhy_llm_assist.cli import _commands as _cli_commands
 from pywhy_llm_assist.cli import _main as _cli
+from pywhy_llm_assist.cli import _task_calls
 from pywhy_llm_assist.review._decisions import ReviewDecision, ReviewDecisions
 from pywhy_llm_assist.testing import ScriptedModel
 
@@ -589,7 +590,7 @@ def test_ctrl_c_exits_130_with_the_resume_hint(
     def interrupted(path: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_cli_commands, "read_variables", interrupted)
+    monkeypatch.setattr(_task_calls, "read_variables", interrupted)
     code, _, err = run(capsys, "suggest-graph", "--variables", str(HEALTH), "--local")
     assert code == 130
     assert f"interrupted; finished answers are cached in {cache_folder}" in err
@@ -674,7 +675,8 @@ def test_cache_stats_list_export_prune(
     )
     code, out, _ = run(capsys, "cache", "stats")
     assert code == 0
-    assert "entries            2" in out
+    assert "entries               2" in out
+    assert "cached prompt tokens  0" in out
     assert "critique (1), whole (1)" in out
     code, out, _ = run(capsys, "cache", "stats", "--json")
     assert json.loads(out)["entries"] == 2

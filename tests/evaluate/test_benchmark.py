@@ -281,7 +281,7 @@ def test_tables() -> None:
     lines = text.splitlines()
     assert lines[0].split() == [
         "graph", "n", "strategy", "samples", "error", "renamed", "precision", "recall", "F1",
-        "SHD", "calls", "tokens", "wall", "s",
+        "SHD", "calls", "tokens", "cached", "wall", "s",
     ]  # fmt: skip
     assert lines[2].split()[:9] == [
         "cancer",

@@ -29,7 +29,8 @@ from pywhy_llm_assist.llm._backends import ChatRequest
 from pywhy_llm_assist.llm._engine import describe_error
 from pywhy_llm_assist.llm._retry import TransientResponseError
 from pywhy_llm_assist.suggest._pairwise import PairReply
-from pywhy_llm_assist.testing import RawResponse, ScriptedModel, completion
+from pywhy_llm_assist.testing import FakeOpenAIServer, RawResponse, ScriptedModel, completion
+from pywhy_llm_assist.testing._prompt_cache import PromptCache
 
 FAST = RetryPolicy(max_attempts=3, initial_wait=0.001, max_wait=0.002, jitter=0.0)
 NAMES = [f"v{index}" for index in range(12)]
@@ -108,6 +109,40 @@ def test_usage_counts_retries_and_reasks() -> None:
     assert assistant.usage == expected
 
 
+def test_cached_prompt_tokens_reported_by_the_server_are_counted() -> None:
+    """Over the real SDK: a server with a prompt cache reports them, the run adds them up."""
+    names = [f"quantity_{index:02d}" for index in range(12)]
+    variables = {name: f"A measured quantity ({name}) described at some length." for name in names}
+    cache = PromptCache(min_tokens=64, block_tokens=16)
+    with FakeOpenAIServer(lambda body: '{"causes": []}', prompt_cache=cache) as server:
+        assistant = Assistant(
+            "fake-model", base_url=server.base_url, api_key="k", cache_mode="off", concurrency=1
+        )
+        graph = assistant.suggest_graph(variables, strategy="per_node")
+        reported = [r.body for r in server.chat_requests]
+    assert graph.usage is not None and len(reported) == len(names)
+    assert 0 < graph.usage.cached_prompt_tokens < graph.usage.prompt_tokens
+    share = graph.usage.cached_prompt_tokens / graph.usage.prompt_tokens
+    assert share > 0.8, "all but the first prompt reuse the shared prefix"
+    assert assistant.usage.cached_prompt_tokens == graph.usage.cached_prompt_tokens
+    assert f"({graph.usage.cached_prompt_tokens:,} cached)" in graph.usage.summary()
+
+
+@pytest.mark.parametrize(
+    "details", [{"cached_tokens": "lots"}, "lots", None, {"cached_tokens": -1}]
+)
+def test_malformed_cached_token_counts_never_fail_a_run(details: object) -> None:
+    def reply(request: ChatRequest) -> RawResponse:
+        response = completion('{"causes": []}', prompt_tokens=10, completion_tokens=5)
+        response["usage"]["prompt_tokens_details"] = details
+        return response
+
+    graph = scripted_assistant(ScriptedModel(respond=reply)).suggest_graph(
+        ["a", "b"], strategy="per_node"
+    )
+    assert graph.usage == Usage(calls=2, prompt_tokens=20, completion_tokens=10)
+
+
 def test_usage_helpers() -> None:
     total = Usage(calls=1, prompt_tokens=1000, completion_tokens=204)
     total += Usage(cache_hits=2, retries=1)
@@ -115,7 +150,12 @@ def test_usage_helpers() -> None:
         calls=1, cache_hits=2, prompt_tokens=1000, completion_tokens=204, retries=1
     )
     assert total.summary() == (
-        "1 call, 2 cache hits, 1,000 prompt + 204 completion tokens, 1 retry"
+        "1 call, 2 cache hits, 1,000 prompt (0 cached) + 204 completion tokens, 1 retry"
+    )
+    assert str(total) == total.summary()
+    total += Usage(calls=1, prompt_tokens=2048, cached_prompt_tokens=1920)
+    assert total.summary() == (
+        "2 calls, 2 cache hits, 3,048 prompt (1,920 cached) + 204 completion tokens, 1 retry"
     )
     meter = UsageMeter()
     meter.add(calls=2, reasks=1)
@@ -241,9 +281,9 @@ def pair_query(sample: int = 0) -> Query:
         inputs={
             "context": None,
             "persona": None,
+            "variables": [{"name": "x"}, {"name": "y"}],
             "a": {"name": "x"},
             "b": {"name": "y"},
-            "others": [],
         },
         reply_model=PairReply,
         names=("x", "y"),
