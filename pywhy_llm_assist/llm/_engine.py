@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -64,6 +65,9 @@ FORMAT_REJECTED_STATUS = frozenset({400, 415, 422})
 SCHEMA_INSTRUCTION = (
     "Reply with exactly one JSON object and nothing else. It must match this JSON schema:\n{schema}"
 )
+ADMITTED_PER_REQUEST_SLOT = 2
+"""Queries prepared at once per request slot, so a query waiting out a retry's backoff never
+leaves the server idle."""
 FAILURES_LISTED = 10
 """How many failed queries a `QueriesFailedError` message names (all are in `failures`)."""
 NAMES_LISTED = 10
@@ -116,6 +120,8 @@ class Run:
     semaphore: asyncio.Semaphore
     meters: tuple[UsageMeter, ...]
     progress: ProgressCallback | None = None
+    admission: asyncio.Semaphore | None = None
+    """Queries being prepared or asked at once (a few more than the requests in flight)."""
     done: int = 0
     total: int = 0
     failures: list[tuple[str, ModelError]] = field(default_factory=list)
@@ -217,6 +223,9 @@ class LanguageModel:
                 semaphore=asyncio.Semaphore(self.concurrency),
                 meters=(self.meter, UsageMeter(self.budget)),
                 progress=progress,
+                # Without it, all n prompts of a run were rendered before the first request
+                # left (half a second at n = 200); now requests start while others render.
+                admission=asyncio.Semaphore(ADMITTED_PER_REQUEST_SLOT * self.concurrency),
             )
 
     async def ask_many(self, queries: Sequence[Query], run: Run) -> list[Answer[Any]]:
@@ -269,7 +278,8 @@ class LanguageModel:
 
     async def _ask_counted(self, query: Query, run: Run) -> Answer[Any]:
         try:
-            return await self.ask(query, run)
+            async with run.admission or contextlib.nullcontext():
+                return await self.ask(query, run)
         finally:
             run.done += 1
             if run.progress is not None:
@@ -407,7 +417,11 @@ class LanguageModel:
                 LADDER.step_down(self._server, step - 1)
             content = self._content(response, query)  # raises on refusal / truncation
             if rules.write and self.cache is not None:
-                self._write(key_for(mode), request_for(mode), response, query, version, elapsed)
+                # In a worker thread: the fsync of each atomic write (ms each, far more on a
+                # busy disk) must not stall the event loop while other requests are in flight.
+                await asyncio.to_thread(
+                    self._write, key_for(mode), request_for(mode), response, query, version, elapsed
+                )
             return _Exchange(content, key_for(mode)), mode
 
     def _request(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,55 @@ def target_of(request: ChatRequest) -> str:
 
 
 # ---------------------------------------------------------------- concurrency
+def test_requests_start_before_every_prompt_of_the_run_is_rendered() -> None:
+    """Only a few queries are prepared ahead of the requests in flight (was: all n first)."""
+    library = PromptLibrary()
+    rendered: list[str] = []
+    renders_before_first_request: list[int] = []
+    original = library.render
+
+    def counting_render(name: str, inputs: dict[str, Any]) -> Any:
+        rendered.append(name)
+        return original(name, inputs)
+
+    library.render = counting_render  # type: ignore[method-assign]
+
+    def reply(request: ChatRequest) -> RawResponse:
+        if not renders_before_first_request:
+            renders_before_first_request.append(len(rendered))
+        return no_causes(request)
+
+    model = ScriptedModel(respond=reply, latency=0.01)  # each reply waits on the loop
+    assistant = scripted_assistant(model, concurrency=2)
+    assistant.engine.prompts = library
+    names = [f"v{index}" for index in range(40)]
+    assistant.suggest_graph(names, strategy="per_node")
+    assert len(rendered) == 40
+    assert renders_before_first_request[0] <= 4, "at most 2 x concurrency prepared ahead"
+
+
+def test_cache_writes_run_off_the_event_loop_thread(tmp_path: Path) -> None:
+    """Each answer's fsync'd write happens in a worker thread, not on the event loop."""
+    threads: dict[str, set[int]] = {"complete": set(), "put": set()}
+
+    class RecordingCache(ResponseCache):
+        def put(self, key: str, entry: Any) -> Path:
+            threads["put"].add(threading.get_ident())
+            return super().put(key, entry)
+
+    def reply(request: ChatRequest) -> RawResponse:
+        threads["complete"].add(threading.get_ident())
+        return no_causes(request)
+
+    assistant = scripted_assistant(
+        ScriptedModel(respond=reply), cache=RecordingCache(tmp_path), cache_mode="read_write"
+    )
+    assistant.suggest_graph(NAMES, strategy="per_node")
+    assert len(list(ResponseCache(tmp_path).keys())) == len(NAMES)
+    assert threads["put"] and threads["complete"]
+    assert threads["put"].isdisjoint(threads["complete"]), "writes leave the loop's thread"
+
+
 @pytest.mark.parametrize("concurrency", [1, 3])
 def test_concurrency_limit_is_never_exceeded(concurrency: int) -> None:
     model = ScriptedModel(respond=no_causes, latency=0.02)
