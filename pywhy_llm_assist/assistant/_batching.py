@@ -6,13 +6,8 @@ import copy
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from ..llm._batch import (
-    DEFAULT_POLL_SECONDS,
-    BatchRunner,
-    ProgressHook,
-    plan_call,
-    plan_call_async,
-)
+from ..llm._batch import DEFAULT_POLL_SECONDS, BatchRunner, ProgressHook
+from ..llm._batch_plan import plan_call, plan_call_async
 from ..llm._batch_results import BatchReport, BatchStatus
 from ..llm._engine import LanguageModel
 from ..llm._sync import run_sync

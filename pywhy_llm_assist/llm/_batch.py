@@ -26,36 +26,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import copy
-import inspect
 import json
 import logging
 import math
 import os
 import tempfile
-import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import openai
 
-from ..core._errors import InputError, ModelError, QueriesFailedError, RequestRejectedError
+from ..core._errors import InputError, ModelError, RequestRejectedError
 from ..core._usage import Usage, UsageMeter, cached_prompt_tokens
-from ._backends import ChatRequest, OpenAIBackend
+from ._backends import OpenAIBackend
+from ._batch_plan import BATCH_ENDPOINT, BatchItem, BatchPlan
 from ._batch_results import BatchJob, BatchReport, BatchStatus, FailedBatchLine, job_from_server
 from ._cache import MODE_RULES, now_iso
 from ._engine import LanguageModel
-from ._query import Query
 from ._reply_schema import ReplyParseError, validate_reply
 from ._retry import call_with_retries
-from ._sync import run_sync
 
 logger = logging.getLogger("pywhy_llm_assist")
 
-BATCH_ENDPOINT: Final[Literal["/v1/chat/completions"]] = "/v1/chat/completions"
 COMPLETION_WINDOW: Final[Literal["24h"]] = "24h"
 STATE_FOLDER = "batches"
 STATE_FORMAT = 1
@@ -65,108 +60,6 @@ MAX_BATCH_BYTES = 190 * 1024 * 1024
 DEFAULT_POLL_SECONDS = 30.0
 
 ProgressHook = Callable[[Sequence[BatchJob]], None]
-
-
-class QueuedForBatch(ModelError):
-    """A query whose request was noted for a batch instead of sent (only while planning)."""
-
-
-@dataclass(frozen=True)
-class BatchItem:
-    """One request for the batch: its cache key, the request, its query and prompt version."""
-
-    key: str
-    request: ChatRequest
-    query: Query
-    version: str
-
-    def line(self) -> str:
-        """The request as one line of a Batch API input file."""
-        body = {"custom_id": self.key, "method": "POST", "url": BATCH_ENDPOINT}
-        return json.dumps({**body, "body": self.request.payload()}, ensure_ascii=False)
-
-
-@dataclass
-class BatchPlan:
-    """The requests a command still needs, noted by the engine in planning mode.
-
-    Attributes:
-        items: cache key -> request, in the order they were noted.
-        cached: requests the cache already answered.
-        problems: queries that failed for another reason while planning (e.g. a cached
-            refusal), with the reason.
-    """
-
-    items: dict[str, BatchItem] = field(default_factory=dict)
-    cached: int = 0
-    problems: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def queue(self, key: str, request: ChatRequest, query: Query, version: str) -> ModelError:
-        """Note a request the cache cannot answer; return the error that stops its query."""
-        with self._lock:
-            self.items.setdefault(key, BatchItem(key, request, query, version))
-        return QueuedForBatch(f"{query.describe()}: noted for a batch", query=query.describe())
-
-    def note_failure(self, error: BaseException) -> None:
-        """Keep the failures that are not "noted for a batch"; re-raise anything else."""
-        failures: Iterable[tuple[str, ModelError]]
-        if isinstance(error, QueriesFailedError):
-            failures = error.failures
-        elif isinstance(error, ModelError):
-            failures = [(error.query or "a query", error)]
-        else:
-            raise error
-        for description, failure in failures:
-            if not isinstance(failure, QueuedForBatch):
-                self.problems.append(f"{description}: {type(failure).__name__}: {failure}")
-
-
-def planning_twin(language_model: LanguageModel, plan: BatchPlan) -> LanguageModel:
-    """A copy of `language_model` that notes cache misses in `plan` instead of sending them."""
-    twin = copy.copy(language_model)
-    twin.planner = plan
-    twin.meter = UsageMeter()  # planning is not usage
-    twin.budget = None
-    return twin
-
-
-def plan_call(language_model: LanguageModel, call: Callable[[LanguageModel], Any]) -> BatchPlan:
-    """Run `call` on a planning twin of `language_model`; return what it would have sent.
-
-    For synchronous callers: `call` runs in this thread (it may use the sync API, which runs
-    its own event loop); an awaitable it returns is run to completion too.
-    """
-    plan = BatchPlan()
-    twin = planning_twin(language_model, plan)
-    try:
-        result = call(twin)
-        if inspect.isawaitable(result):
-            run_sync(_awaited(result))
-    except ModelError as error:
-        plan.note_failure(error)
-    plan.cached = twin.meter.usage.cache_hits
-    return plan
-
-
-async def plan_call_async(
-    language_model: LanguageModel, call: Callable[[LanguageModel], Any]
-) -> BatchPlan:
-    """Async twin of `plan_call`: `call` returns an awaitable (an async task)."""
-    plan = BatchPlan()
-    twin = planning_twin(language_model, plan)
-    try:
-        result = call(twin)
-        if inspect.isawaitable(result):
-            await result
-    except ModelError as error:
-        plan.note_failure(error)
-    plan.cached = twin.meter.usage.cache_hits
-    return plan
-
-
-async def _awaited(result: Awaitable[Any]) -> Any:
-    return await result
 
 
 @dataclass
@@ -415,8 +308,13 @@ class BatchRunner:
         """
         states = self._relevant(plan)
         deadline = None if timeout is None else time.monotonic() + timeout
-        imported, failed, usage = 0, [], Usage()
-        async with self._client() as client:
+        imported, usage = 0, Usage()
+        failed: list[FailedBatchLine] = []
+        jobs: list[BatchJob] = []
+        async with contextlib.AsyncExitStack() as stack:
+            if not states:  # nothing in flight: no client, so no key, is needed
+                return _report(plan, states, jobs, imported, failed, usage)
+            client = await stack.enter_async_context(self._client())
             while True:
                 jobs = [await self._retrieve(client, state) for state in states]
                 if progress is not None:
@@ -434,24 +332,7 @@ class BatchRunner:
                     count, lines, used = await self._import(client, state, job, plan)
                     imported, usage = imported + count, usage + used
                     failed.extend(lines)
-        waiting = {
-            key
-            for state, job in zip(states, jobs, strict=True)
-            if not job.finished
-            for key in state.keys
-            if key in plan.items
-        }
-        shown = [job.model_copy(update={"collected": job.finished}) for job in jobs]
-        in_batches = {key for state in states for key in state.keys}
-        return BatchReport(
-            imported=imported,
-            failed=tuple(failed),
-            waiting=len(waiting),
-            unsubmitted=sum(1 for key in plan.items if key not in in_batches),
-            cached=plan.cached,
-            jobs=tuple(shown),
-            usage=usage,
-        )
+        return _report(plan, states, jobs, imported, failed, usage)
 
     async def _import(
         self,
@@ -530,6 +411,33 @@ class BatchRunner:
                 f"the reply did not validate ({error}); it is cached like a live reply, so "
                 "the next run re-asks with the error"
             ) from None
+
+
+def _report(
+    plan: BatchPlan,
+    states: Sequence[_State],
+    jobs: Sequence[BatchJob],
+    imported: int,
+    failed: Sequence[FailedBatchLine],
+    usage: Usage,
+) -> BatchReport:
+    waiting = {
+        key
+        for state, job in zip(states, jobs, strict=True)
+        if not job.finished
+        for key in state.keys
+        if key in plan.items
+    }
+    in_batches = {key for state in states for key in state.keys}
+    return BatchReport(
+        imported=imported,
+        failed=tuple(failed),
+        waiting=len(waiting),
+        unsubmitted=sum(1 for key in plan.items if key not in in_batches),
+        cached=plan.cached,
+        jobs=tuple(job.model_copy(update={"collected": job.finished}) for job in jobs),
+        usage=usage,
+    )
 
 
 def _chunks(items: Sequence[BatchItem]) -> Iterable[list[BatchItem]]:

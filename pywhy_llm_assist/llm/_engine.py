@@ -54,7 +54,7 @@ from ._reply_schema import ReplyParseError, strict_json_schema, validate_reply
 from ._retry import RetryPolicy, TransientResponseError, call_with_retries, error_code
 
 if TYPE_CHECKING:
-    from ._batch import BatchPlan
+    from ._batch_plan import BatchPlan
 
 logger = logging.getLogger("pywhy_llm_assist")
 

@@ -20,7 +20,8 @@ from pywhy_llm_assist import (
     RetryPolicy,
 )
 from pywhy_llm_assist.llm import _batch
-from pywhy_llm_assist.llm._batch import BatchPlan, BatchRunner, plan_call
+from pywhy_llm_assist.llm._batch import BatchRunner
+from pywhy_llm_assist.llm._batch_plan import BatchPlan, plan_call
 from pywhy_llm_assist.testing import FakeOpenAIServer
 
 FAST = RetryPolicy(max_attempts=3, initial_wait=0.001, max_wait=0.002, jitter=0.0)
