@@ -484,7 +484,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"no child.json in {folder}", file=sys.stderr)
         return 2
     result = run_campaign(options.seeds, options.content_seeds, folder=folder)
-    text = result.report()
+    command = " ".join(["python", "benchmarks/fault_campaign.py", *(argv or sys.argv[1:])])
+    text = f"command: {command}\n" + result.report()
     print(text, end="")
     print(f"wall time {result.seconds:.1f} s")
     if options.output:

@@ -37,6 +37,7 @@ def main() -> None:
     """Run and print one line per sample count."""
     benchmark = synthetic_benchmark(VARIABLES, seed=0)
     truth = benchmark.graph
+    print("command: python benchmarks/memory_100_variables.py")
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
     print(f"graph: {VARIABLES} variables, {len(truth.edges)} true edges; per_node; cache off")
     print(f"max RSS after imports: {_max_rss_mib():.1f} MiB")

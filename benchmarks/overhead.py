@@ -262,6 +262,7 @@ def main() -> None:
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     lines = [
         "pywhy-llm-assist library overhead (benchmarks/overhead.py)",
+        f"command: {' '.join(['python', 'benchmarks/overhead.py', *sys.argv[1:]])}",
         f"date: {datetime.now(timezone.utc).replace(microsecond=0).isoformat()}",
         f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} "
         f"{platform.release()}; Python {platform.python_version()}",

@@ -34,6 +34,8 @@ CYCLE_ERRORS = (0.2, 0.3)
 COST_SIZES = (5, 10, 20, 40)
 COST_STRATEGIES = ("per_node", "whole", "pairwise")
 MEAN_LABEL = "**mean of graphs**"
+COMMAND_LINE = "python benchmarks/quality.py > benchmarks/results/quality.txt"
+"""How the committed result is made (its first line says so)."""
 
 Graphs = Sequence[BenchmarkGraph]
 
@@ -200,6 +202,7 @@ def main(stream: TextIO = sys.stdout) -> None:
     """Print every table."""
     graphs = load_benchmarks()
     print(f"graphs: {', '.join(graph.name for graph in graphs)}", file=stream)
+    print(f"command: {COMMAND_LINE}", file=stream)
     for title, build in SECTIONS:
         print(f"\n#### {title}\n", file=stream)
         print("\n".join(build(graphs)), file=stream)

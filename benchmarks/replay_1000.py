@@ -15,8 +15,10 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -37,6 +39,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="timed replays (default 3)")
     arguments = parser.parse_args()
 
+    load = os.getloadavg()
     benchmark = synthetic_benchmark(VARIABLES, seed=0)
     truth = benchmark.graph
     options = {"context": benchmark.context, "strategy": "per_node", "samples": SAMPLES}
@@ -68,7 +71,11 @@ def main() -> None:
             assert replayed.edge_pairs == recorded.edge_pairs
 
     best, median = min(timings), statistics.median(timings)
-    print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
+    print(f"command: {' '.join(['python', 'benchmarks/replay_1000.py', *sys.argv[1:]])}")
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, {platform.system()}, "
+        f"{os.cpu_count()} cores; load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
     print(
         f"recorded {answers:,} answers (per_node, {VARIABLES} variables x {SAMPLES} samples) "
         f"in {record_seconds:.2f} s; cache: {files:,} files, {size / 1e6:.1f} MB"
