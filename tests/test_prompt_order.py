@@ -207,6 +207,32 @@ def test_critiques_of_one_graph_differ_only_in_the_effect_at_the_end() -> None:
     assert_shared([prompt_text(request.messages) for request in requests], 3)
 
 
+def test_sensitivity_elicitation_names_each_confounder_last() -> None:
+    """One query per unmeasured confounder: the treatment, outcome and benchmarks come first."""
+    from _snapshot import SNAPSHOT_OUTCOME, SNAPSHOT_TREATMENT, SNAPSHOT_VARIABLES, snapshot_data
+
+    confounders = {
+        "genetic risk": "Inherited susceptibility, not measured",
+        "air pollution": "Exposure to fine particles at home",
+        "diet": "Servings of vegetables a day",
+    }
+    requests = scripted_requests(
+        lambda assistant: assistant.elicit_sensitivity(
+            snapshot_data(),
+            SNAPSHOT_TREATMENT,
+            SNAPSHOT_OUTCOME,
+            ["patient's age"],
+            confounders=confounders,
+            variables=SNAPSHOT_VARIABLES,
+            context="A cohort of adults followed for 10 years (synthetic example).",
+        )
+    )
+    assert_shared([prompt_text(request.messages) for request in requests], len(confounders))
+    for request in requests:
+        last = request.messages[-1]["content"].splitlines()[-1]
+        assert last.startswith("The unmeasured confounder (JSON): ")
+
+
 def test_the_share_measure_can_fail() -> None:
     """The measure itself: prompts that start with what differs share almost nothing."""
     prompts = [f"target {index}: " + "the same long list " * 20 for index in range(10)]

@@ -7,10 +7,9 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import ExitStack, asynccontextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import openai
 from pydantic import BaseModel
@@ -28,8 +27,8 @@ from ..core._errors import (
     ReplayMissError,
     RequestRejectedError,
 )
-from ..core._usage import Budget, Usage, UsageMeter, cached_prompt_tokens, usage_counts
-from ._backends import ChatBackend, ChatRequest, ChatSession
+from ..core._usage import Budget, UsageMeter, cached_prompt_tokens, usage_counts
+from ._backends import ChatBackend, ChatRequest
 from ._cache import MODE_RULES, CacheMode, ResponseCache, now_iso, request_key
 from ._ladder import LADDER as LADDER  # re-exported: tests and callers forget it by this name
 from ._limits import (
@@ -52,6 +51,11 @@ from ._recording import CacheWriteFailure, Recorder, known_usage
 from ._redaction import redact, scrub_exception
 from ._reply_schema import ReplyParseError, strict_json_schema, validate_reply
 from ._retry import RetryPolicy, TransientResponseError, call_with_retries, error_code
+from ._run import Answer as Answer  # re-exported: the public name lives here
+from ._run import ProgressCallback as ProgressCallback
+from ._run import ProgressEvent as ProgressEvent
+from ._run import Run as Run
+from ._run import _Exchange
 
 if TYPE_CHECKING:
     from ._batch_plan import BatchPlan
@@ -76,70 +80,6 @@ REASK_INSTRUCTION = (
     "Your previous reply was rejected: {error}\n"
     "Reply again with one JSON object that follows the schema exactly."
 )
-
-
-@dataclass(frozen=True)
-class Answer(Generic[ReplyT]):
-    """A validated reply with its provenance.
-
-    Attributes:
-        query: the question.
-        reply: the validated pydantic object.
-        cache_keys: keys of every exchange that led to it (re-asks included).
-        model: model name.
-        prompt_version: content hash of the template.
-        mode: the structured-output step used.
-    """
-
-    query: Query
-    reply: ReplyT
-    cache_keys: tuple[str, ...]
-    model: str
-    prompt_version: str
-    mode: str
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    """Progress of a run: `done` of `total` queries finished (from cache or the server)."""
-
-    task: str
-    done: int
-    total: int
-    description: str
-
-
-ProgressCallback = Callable[[ProgressEvent], None]
-
-
-@dataclass
-class Run:
-    """State of one public call: its connection, concurrency limit, usage and progress."""
-
-    session: ChatSession
-    semaphore: asyncio.Semaphore
-    meters: tuple[UsageMeter, ...]
-    progress: ProgressCallback | None = None
-    admission: asyncio.Semaphore | None = None
-    """Queries being prepared or asked at once (a few more than the requests in flight)."""
-    done: int = 0
-    total: int = 0
-    failures: list[tuple[str, ModelError]] = field(default_factory=list)
-
-    @property
-    def usage(self) -> Usage:
-        """What this run used so far."""
-        return self.meters[-1].usage
-
-    def count(self, **counts: int) -> None:
-        for meter in self.meters:
-            meter.add(**counts)
-
-
-@dataclass(frozen=True)
-class _Exchange:
-    content: str | None
-    key: str
 
 
 class LanguageModel:

@@ -34,7 +34,7 @@ def per_node(body: dict[str, Any]) -> str:
     """rain -> wet, nothing else."""
     user = next(m["content"] for m in body["messages"] if m["role"] == "user")
     marker = "Target variable (JSON):"
-    target = json.JSONDecoder().raw_decode(user.split(marker, 1)[1].lstrip())[0]["name"]
+    target = json.JSONDecoder().raw_decode(user.split(marker, 1)[1].lstrip())[0]
     causes = [{"variable": "rain", "rationale": "water", "confidence": "high"}]
     return json.dumps({"causes": causes if target == "wet" else []})
 
