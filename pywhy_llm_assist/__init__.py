@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         Attempt,
         BudgetExceededError,
         CacheNotWritableError,
+        CyclicGraphError,
         GraphFormatError,
         IncompleteOutputError,
         InputError,
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
         LocalModelUnavailableError,
         ModelError,
         NetworkBlockedError,
+        NotADagError,
         OptionalDependencyError,
         PromptTooLargeError,
         QueriesFailedError,
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
         RequestRejectedError,
         RetriesExhaustedError,
         ReviewError,
+        UnorientedEdgesError,
     )
     from .core._usage import Budget, Usage
     from .core._variables import Variable, Variables
@@ -46,10 +49,10 @@ if TYPE_CHECKING:
     from .data._simulate import simulate_data
     from .evaluate._benchmark import BenchmarkReport, BenchmarkRow, run_benchmark
     from .evaluate._graphs import BenchmarkGraph, load_benchmark, rename_variables
-    from .evaluate._metrics import GraphComparison, compare_graphs
+    from .evaluate._metrics import GraphComparison, compare_graphs, normalized_hamming_distance
     from .evaluate._simulated_expert import SimulatedExpert
     from .evaluate._table import format_table
-    from .graph._causal_graph import CausalGraph, DroppedEdge, Edge, Provenance
+    from .graph._causal_graph import CausalGraph, DroppedEdge, Edge, Provenance, UndirectedEdge
     from .identify._checks import check_graph
     from .identify._edits import apply_edits
     from .identify._findings import Critique, Finding, SuggestedEdit
@@ -96,8 +99,8 @@ _SOURCES: dict[str, str] = {
     "BenchmarkRow": ".evaluate._benchmark",
     "Budget": ".core._usage",
     "BudgetExceededError": ".core._errors",
-    "CacheNotWritableError": ".core._errors",
     "CACHE_MODES": ".llm._cache",
+    "CacheNotWritableError": ".core._errors",
     "CausalGraph": ".graph._causal_graph",
     "ChatBackend": ".llm._backends",
     "ChatRequest": ".llm._backends",
@@ -105,6 +108,7 @@ _SOURCES: dict[str, str] = {
     "ConsensusEdge": ".review._merge",
     "CovariateStrength": ".data._sensitivity",
     "Critique": ".identify._findings",
+    "CyclicGraphError": ".core._errors",
     "DroppedEdge": ".graph._causal_graph",
     "Edge": ".graph._causal_graph",
     "FailedBatchLine": ".llm._batch_results",
@@ -122,11 +126,13 @@ _SOURCES: dict[str, str] = {
     "MERGE_RULES": ".review._merge",
     "ModelError": ".core._errors",
     "NetworkBlockedError": ".core._errors",
+    "NotADagError": ".core._errors",
     "OpenAIBackend": ".llm._backends",
     "OptionalDependencyError": ".core._errors",
     "ProgressBar": ".llm._progress",
     "ProgressEvent": ".llm._engine",
     "PromptLibrary": ".llm._prompts",
+    "PromptTooLargeError": ".core._errors",
     "Provenance": ".graph._causal_graph",
     "QueriesFailedError": ".core._errors",
     "Query": ".llm._query",
@@ -135,7 +141,6 @@ _SOURCES: dict[str, str] = {
     "RequestRejectedError": ".core._errors",
     "ResponseCache": ".llm._cache",
     "RetriesExhaustedError": ".core._errors",
-    "PromptTooLargeError": ".core._errors",
     "RetryPolicy": ".llm._retry",
     "ReviewAgreement": ".review._agreement",
     "ReviewConsensus": ".review._merge",
@@ -149,6 +154,8 @@ _SOURCES: dict[str, str] = {
     "SuggestedEdit": ".identify._findings",
     "SuggestionOrigin": ".review._decisions",
     "Suggestions": ".identify._suggestions",
+    "UndirectedEdge": ".graph._causal_graph",
+    "UnorientedEdgesError": ".core._errors",
     "UntestablePair": ".data._implication_tests",
     "Usage": ".core._usage",
     "Variable": ".core._variables",
@@ -161,6 +168,7 @@ _SOURCES: dict[str, str] = {
     "format_table": ".evaluate._table",
     "load_benchmark": ".evaluate._graphs",
     "merge_reviews": ".review._merge",
+    "normalized_hamming_distance": ".evaluate._metrics",
     "rename_variables": ".evaluate._graphs",
     "run_benchmark": ".evaluate._benchmark",
     "sensitivity_analysis": ".data._sensitivity",
@@ -209,6 +217,7 @@ __all__ = [
     "ConsensusEdge",
     "CovariateStrength",
     "Critique",
+    "CyclicGraphError",
     "DroppedEdge",
     "Edge",
     "FailedBatchLine",
@@ -226,6 +235,7 @@ __all__ = [
     "MERGE_RULES",
     "ModelError",
     "NetworkBlockedError",
+    "NotADagError",
     "OpenAIBackend",
     "OptionalDependencyError",
     "ProgressBar",
@@ -253,6 +263,8 @@ __all__ = [
     "SuggestedEdit",
     "SuggestionOrigin",
     "Suggestions",
+    "UndirectedEdge",
+    "UnorientedEdgesError",
     "UntestablePair",
     "Usage",
     "Variable",
@@ -266,6 +278,7 @@ __all__ = [
     "format_table",
     "load_benchmark",
     "merge_reviews",
+    "normalized_hamming_distance",
     "rename_variables",
     "run_benchmark",
     "sensitivity_analysis",

@@ -47,6 +47,37 @@ class ReviewError(InputError):
     """A review decisions file does not fit the graph it is applied to."""
 
 
+class NotADagError(InputError):
+    """An operation that needs a DAG got a graph with feedback loops or unoriented edges.
+
+    Catch this to handle both `CyclicGraphError` and `UnorientedEdgesError`.
+    """
+
+
+class CyclicGraphError(NotADagError):
+    """An operation that needs a DAG got a cyclic (summary) graph; `cycles` lists the loops.
+
+    Attributes:
+        cycles: the directed cycles, each as its list of variable names.
+    """
+
+    def __init__(self, message: str, *, cycles: Sequence[Sequence[str]] = ()) -> None:
+        super().__init__(message)
+        self.cycles = tuple(tuple(cycle) for cycle in cycles)
+
+
+class UnorientedEdgesError(NotADagError):
+    """An operation that needs a DAG got a graph with undirected or bidirected edges.
+
+    Attributes:
+        edges: the unoriented edges as ``(first, second)`` pairs.
+    """
+
+    def __init__(self, message: str, *, edges: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        self.edges = tuple(edges)
+
+
 class ModelError(AssistantError):
     """The model or the server behind it failed to give a usable answer."""
 

@@ -1,10 +1,17 @@
-"""CausalGraph: a DAG whose every edge keeps its rationale, confidence, votes and provenance."""
+"""CausalGraph: a causal graph whose every edge keeps its rationale, confidence, votes, provenance.
+
+Usually a DAG. It can also be a cyclic summary graph (feedback loops, kept by
+``suggest_graph(..., acyclic=False)``) or hold unoriented edges (``a --- b`` from a CPDAG that PC
+returned, or ``a <-> b``): those sit in `CausalGraph.undirected`, never in `CausalGraph.edges`,
+so no DAG tool mistakes them for a direction, and the DAG-only tools refuse such graphs with a
+typed error (`CyclicGraphError`, `UnorientedEdgesError`).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -16,11 +23,14 @@ from ..core._json_file import JsonFile, first_error
 from ..core._text import counted
 from ..core._usage import Usage
 from ..core._variables import Variable, Variables, VariablesLike
+from ._graph_formats import GraphFormats
+from ._structure import directed_cycles, require_acyclic, require_dag
 
 if TYPE_CHECKING:
     from ..review._decisions import ReviewDecisions
 
-EdgeOrigin = Literal["model", "required", "user", "review", "import", "simulated"]
+EdgeOrigin = Literal["model", "required", "user", "review", "import", "simulated", "data"]
+UndirectedKind = Literal["undirected", "bidirected"]
 DropReason = Literal[
     "self_loop",
     "unknown_variable",
@@ -32,6 +42,7 @@ DropReason = Literal[
     "rejected_in_review",
     "graph_disagrees",
     "not_requested",
+    "removed_by_data",
 ]
 
 
@@ -41,7 +52,8 @@ class Provenance(BaseModel):
     Attributes:
         origin: ``model`` (proposed by a language model), ``required`` (a constraint),
             ``user`` (drawn by the analyst), ``review`` (added or changed by an expert),
-            ``import`` (read from a file), ``simulated`` (the simulated expert).
+            ``import`` (read from a file), ``simulated`` (the simulated expert), ``data``
+            (found in the data by a discovery algorithm such as PC).
         model: the model name, for model edges.
         prompt_version: content hash of the prompt template that asked.
         strategy: the suggestion strategy that asked (``per_node``, ``whole``, ...).
@@ -91,6 +103,50 @@ class Edge(BaseModel):
         return (self.source, self.target)
 
 
+class UndirectedEdge(BaseModel):
+    """An adjacency whose direction is open: ``first --- second`` or ``first <-> second``.
+
+    ``undirected``: the two are adjacent but the direction is not settled (an edge of a CPDAG
+    that the data cannot orient, left for an expert). ``bidirected``: the evidence points both
+    ways (PC found colliders into each end), often a sign of an unmeasured common cause. The
+    review page lets an expert orient it, keep it open or reject it.
+
+    Attributes:
+        first, second: the two variables (the order carries no meaning).
+        kind: ``undirected`` or ``bidirected``.
+        confidence: 0..1, how sure the source is that the adjacency exists.
+        rationale: why it is there, and why it is not oriented.
+        provenance: where it came from.
+
+    Example:
+        >>> UndirectedEdge(first="rain", second="wet grass").symbol
+        '---'
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    first: str
+    second: str
+    kind: UndirectedKind = "undirected"
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    rationale: str = ""
+    provenance: tuple[Provenance, ...] = ()
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """``(first, second)``."""
+        return (self.first, self.second)
+
+    @property
+    def symbol(self) -> str:
+        """``---`` for undirected, ``<->`` for bidirected."""
+        return "---" if self.kind == "undirected" else "<->"
+
+    def joins(self, one: str, other: str) -> bool:
+        """True if this edge joins `one` and `other` (in either order)."""
+        return {self.first, self.second} == {one, other}
+
+
 class DroppedEdge(BaseModel):
     """An edge that was proposed but is not in the graph, and why.
 
@@ -112,11 +168,14 @@ class DroppedEdge(BaseModel):
     reversed: bool = False
 
 
-class CausalGraph(JsonFile):
-    """A causal DAG over named variables, with evidence on every edge.
+class CausalGraph(GraphFormats, JsonFile):
+    """A causal graph over named variables, with evidence on every edge.
 
     Build one with `CausalGraph.from_edges`, get one from `Assistant.suggest_graph`, or import
-    one (`from_networkx`, `from_dot`, `from_gml`, `from_dagitty`, `from_json`).
+    one (`from_networkx`, `from_dot`, `from_gml`, `from_dagitty`, `from_json`,
+    `from_causallearn`). `edges` are directed; `undirected` holds the adjacencies whose
+    direction is open (see `UndirectedEdge`). A graph whose ``metadata["acyclic"]`` is False is
+    a summary graph that may keep feedback loops (`cycles` lists them).
 
     Example:
         >>> graph = CausalGraph.from_edges(["smoking", "tar", "cancer"],
@@ -131,6 +190,7 @@ class CausalGraph(JsonFile):
 
     variables: tuple[Variable, ...]
     edges: tuple[Edge, ...] = ()
+    undirected: tuple[UndirectedEdge, ...] = ()
     dropped: tuple[DroppedEdge, ...] = ()
     usage: Usage | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -157,6 +217,20 @@ class CausalGraph(JsonFile):
             if edge.pair in seen:
                 raise InputError(f"edge {edge.source!r} -> {edge.target!r} appears twice")
             seen.add(edge.pair)
+        adjacent = {frozenset(pair) for pair in seen}
+        for open_edge in self.undirected:
+            label = f"{open_edge.first!r} {open_edge.symbol} {open_edge.second!r}"
+            for end in open_edge.pair:
+                if end not in known:
+                    raise InputError(f"edge {label} names unknown variable {end!r}")
+            if open_edge.first == open_edge.second:
+                raise InputError(f"self-loop on {open_edge.first!r}: a causal graph has none")
+            key = frozenset(open_edge.pair)
+            if key in adjacent:
+                raise InputError(
+                    f"edge {label} joins two variables that another edge already joins"
+                )
+            adjacent.add(key)
         return self
 
     # ----------------------------------------------------------------- construction
@@ -169,6 +243,8 @@ class CausalGraph(JsonFile):
         latent: Iterable[str] = (),
         origin: EdgeOrigin = "user",
         check_acyclic: bool = True,
+        undirected: Iterable[tuple[str, str] | UndirectedEdge] = (),
+        metadata: Mapping[str, Any] | None = None,
     ) -> CausalGraph:
         """Build a graph from variables and ``(cause, effect)`` pairs.
 
@@ -177,7 +253,17 @@ class CausalGraph(JsonFile):
             edges: pairs or `Edge` objects.
             latent: names to mark as unmeasured.
             origin: provenance origin given to plain pairs.
-            check_acyclic: raise `InputError` if the edges form a cycle.
+            check_acyclic: raise `CyclicGraphError` if the edges form a cycle.
+            undirected: adjacencies whose direction is open, as pairs or `UndirectedEdge`.
+            metadata: the graph's metadata; ``{"acyclic": False}`` marks a summary graph that
+                keeps feedback loops on purpose (the review page then accepts cycles, and
+                `check_graph` refuses it instead of suggesting to break them).
+
+        Example:
+            >>> loop = CausalGraph.from_edges(["prices", "wages"],
+            ...     [("prices", "wages"), ("wages", "prices")], check_acyclic=False)
+            >>> loop.cycles
+            (('prices', 'wages'),)
         """
         collection = Variables(variables)
         latent_names = set(latent)
@@ -194,7 +280,17 @@ class CausalGraph(JsonFile):
             else Edge(source=edge[0], target=edge[1], provenance=(Provenance(origin=origin),))
             for edge in edges
         )
-        graph = cls(variables=items, edges=built)
+        unoriented = tuple(
+            edge
+            if isinstance(edge, UndirectedEdge)
+            else UndirectedEdge(
+                first=edge[0], second=edge[1], provenance=(Provenance(origin=origin),)
+            )
+            for edge in undirected
+        )
+        graph = cls(
+            variables=items, edges=built, undirected=unoriented, metadata=dict(metadata or {})
+        )
         if check_acyclic:
             graph.require_acyclic()
         return graph
@@ -220,6 +316,25 @@ class CausalGraph(JsonFile):
         """The edges as ``(cause, effect)`` pairs, in order."""
         return [edge.pair for edge in self.edges]
 
+    @property
+    def undirected_pairs(self) -> list[tuple[str, str]]:
+        """The unoriented edges as ``(first, second)`` pairs, in order."""
+        return [edge.pair for edge in self.undirected]
+
+    @property
+    def cycles(self) -> tuple[tuple[str, ...], ...]:
+        """The directed cycles (feedback loops), shortest first; empty for a DAG.
+
+        A two-way link ``a -> b``, ``b -> a`` is the cycle ``('a', 'b')``. At most
+        `CYCLE_LIMIT` cycles are listed.
+        """
+        return tuple(directed_cycles(self.edge_pairs))
+
+    @property
+    def allows_cycles(self) -> bool:
+        """True for a summary graph meant to keep feedback loops (``metadata["acyclic"]`` False)."""
+        return self.metadata.get("acyclic") is False
+
     def variable(self, name: str) -> Variable:
         """Return the variable called `name` (`InputError` if unknown)."""
         return Variables(self.variables).get(name)
@@ -240,6 +355,8 @@ class CausalGraph(JsonFile):
 
         Node attributes: ``description``, ``latent`` (and ``unit``, ``type`` when set).
         Edge attributes: ``confidence``, ``votes``, ``asked``, ``rationale``, ``origin``.
+        Unoriented edges are not edges of the DiGraph (a tool would read them as directions):
+        they are listed as ``[first, second, kind]`` in ``graph.graph["undirected"]``.
         """
         graph: nx.DiGraph[str] = nx.DiGraph()
         for variable in self.variables:
@@ -262,29 +379,41 @@ class CausalGraph(JsonFile):
                 rationale=edge.rationale,
                 origin=edge.provenance[0].origin if edge.provenance else "user",
             )
+        if self.undirected:
+            graph.graph["undirected"] = [[*edge.pair, edge.kind] for edge in self.undirected]
         return graph
 
     def is_acyclic(self) -> bool:
         """True if the graph has no directed cycle."""
         return bool(nx.is_directed_acyclic_graph(self.to_networkx()))
 
+    def is_dag(self) -> bool:
+        """True if the graph is acyclic and every edge is oriented (`undirected` is empty)."""
+        return not self.undirected and self.is_acyclic()
+
     def require_acyclic(self) -> None:
-        """Raise `InputError` naming a cycle if there is one."""
-        graph = self.to_networkx()
-        try:
-            cycle = nx.find_cycle(graph)
-        except nx.NetworkXNoCycle:
-            return
-        path = " -> ".join([str(cycle[0][0]), *(str(step[1]) for step in cycle)])
-        raise InputError(f"the graph has a cycle: {path}; a causal graph must be acyclic")
+        """Raise `CyclicGraphError` (an `InputError`) naming the cycles if there are any."""
+        require_acyclic(self)
+
+    def require_dag(self, operation: str) -> None:
+        """Raise `CyclicGraphError` or `UnorientedEdgesError` unless the graph is a DAG.
+
+        Args:
+            operation: what needs the DAG, named in the message.
+        """
+        require_dag(self, operation)
 
     def fingerprint(self) -> str:
         """A short hash of the variables and edges (not of the evidence), for review files."""
-        payload = json.dumps(
-            {"variables": sorted(self.names), "edges": sorted(self.edge_pairs)},
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        content: dict[str, Any] = {
+            "variables": sorted(self.names),
+            "edges": sorted(self.edge_pairs),
+        }
+        if self.undirected:  # only then, so fingerprints of oriented graphs stay as they were
+            content["undirected"] = sorted(
+                [*sorted(edge.pair), edge.kind] for edge in self.undirected
+            )
+        payload = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
     # ----------------------------------------------------------------- edits
@@ -300,6 +429,7 @@ class CausalGraph(JsonFile):
         return CausalGraph(
             variables=(*self.variables, *added),
             edges=(*self.edges, *new_edges),
+            undirected=self.undirected,
             dropped=self.dropped,
             usage=self.usage,
             metadata=self.metadata,
@@ -322,6 +452,8 @@ class CausalGraph(JsonFile):
         if self.latent:
             parts[0] += f" ({len(self.latent)} latent)"
         parts.append(counted(len(self.edges), "edge"))
+        if self.undirected:
+            parts.append(f"{len(self.undirected)} unoriented")
         if self.dropped:
             parts.append(f"{len(self.dropped)} dropped")
         return f"<CausalGraph: {', '.join(parts)}>"
@@ -339,6 +471,9 @@ class CausalGraph(JsonFile):
             f"  {edge.source} -> {edge.target}  (confidence {edge.confidence:.2f})"
             for edge in self.edges
         ]
+        lines += [f"  {edge.first} {edge.symbol} {edge.second}" for edge in self.undirected]
+        if self.cycles:
+            lines.append(f"  cycles: {len(self.cycles)}")
         if self.dropped:
             lines.append(f"  dropped: {len(self.dropped)}")
             lines += [
@@ -385,126 +520,3 @@ class CausalGraph(JsonFile):
         from ..review._decisions import apply_review
 
         return apply_review(self, decisions)
-
-    # ----------------------------------------------------------------- formats and hand-offs
-    # Thin delegates to `_exports` (writers, DoWhy, causal-learn) and `_importers`
-    # (readers); imported inside each method to avoid an import cycle.
-    def to_dot(self, *, name: str | None = None, edge_labels: bool = True) -> str:
-        """Return the graph as a Graphviz DOT ``digraph`` that `from_dot` reads back.
-
-        Latent nodes are dashed and marked ``latent="true"``; edges carry their confidence,
-        votes and rationale. Without a `name` the text starts ``digraph {``, so DoWhy takes it
-        as a string: ``dowhy.CausalModel(data, t, y, graph=graph.to_dot())``.
-        """
-        from ._exports import to_dot
-
-        return to_dot(self, name=name, edge_labels=edge_labels)
-
-    def to_gml(self) -> str:
-        """Return the graph as GML (see `to_gml`)."""
-        from ._exports import to_gml
-
-        return to_gml(self)
-
-    def to_dagitty(
-        self,
-        *,
-        exposure: str | Sequence[str] | None = None,
-        outcome: str | Sequence[str] | None = None,
-    ) -> str:
-        """Return the graph in DAGitty syntax, latent variables marked (see `to_dagitty`)."""
-        from ._exports import to_dagitty
-
-        return to_dagitty(self, exposure=exposure, outcome=outcome)
-
-    def to_mermaid(self, *, edge_labels: bool = True) -> str:
-        """Return the graph as a Mermaid ``flowchart TD`` (see `to_mermaid`)."""
-        from ._exports import to_mermaid
-
-        return to_mermaid(self, edge_labels=edge_labels)
-
-    def to_dowhy_graph(self) -> nx.DiGraph[str]:
-        """Return a DiGraph for ``dowhy.CausalModel(graph=...)`` (see `to_dowhy_graph`)."""
-        from ._exports import to_dowhy_graph
-
-        return to_dowhy_graph(self)
-
-    def to_causal_model(
-        self,
-        data: Any,
-        treatment: str | Sequence[str],
-        outcome: str | Sequence[str],
-        **kwargs: Any,
-    ) -> Any:
-        """Return a ``dowhy.CausalModel`` over `data`, latent variables passed as unobserved.
-
-        Args:
-            data: a pandas DataFrame with one column per measured variable of the graph.
-            treatment, outcome: variable name(s).
-            **kwargs: passed to ``dowhy.CausalModel``.
-
-        Raises:
-            InputError: a treatment, outcome or other measured variable is not a column of
-                `data` (the message lists the missing columns), or a latent variable is one.
-            OptionalDependencyError: DoWhy is not installed (``pip install
-                "pywhy-llm-assist[dowhy]"``).
-        """
-        from ._exports import to_causal_model
-
-        return to_causal_model(self, data, treatment, outcome, **kwargs)
-
-    def to_background_knowledge(
-        self,
-        *,
-        forbid_absent: bool = False,
-        node_names: Sequence[str] | None = None,
-        node_labels: Literal["names", "positions"] = "names",
-    ) -> Any:
-        """Return causal-learn ``BackgroundKnowledge`` (see `to_background_knowledge`)."""
-        from ._exports import to_background_knowledge
-
-        return to_background_knowledge(
-            self, forbid_absent=forbid_absent, node_names=node_names, node_labels=node_labels
-        )
-
-    @classmethod
-    def from_networkx(cls, graph: nx.DiGraph[Any]) -> CausalGraph:
-        """Build a graph from a `networkx.DiGraph` (see `from_networkx`)."""
-        from ._importers import from_networkx
-
-        return from_networkx(graph)
-
-    @classmethod
-    def from_dot(cls, source: str | Path) -> CausalGraph:
-        """Read a Graphviz DOT ``digraph`` from its text or a file path.
-
-        Node attributes ``description`` and ``latent`` (or DoWhy's ``observed="no"``) and
-        edge attributes ``confidence``, ``votes``, ``asked`` and ``rationale`` are kept. A
-        one-line string naming no existing file is a "file not found" `GraphFormatError`.
-        """
-        from ._importers import from_dot
-
-        return from_dot(source)
-
-    @classmethod
-    def from_gml(cls, source: str | Path) -> CausalGraph:
-        """Read a directed GML graph (``directed 1``) from its text or a file path.
-
-        Node names come from each node's ``label`` (else its ``id``). A one-line string naming
-        no existing file is a "file not found" `GraphFormatError`.
-        """
-        from ._importers import from_gml
-
-        return from_gml(source)
-
-    @classmethod
-    def from_dagitty(cls, source: str | Path) -> CausalGraph:
-        """Read a DAGitty ``dag { ... }`` from its text or a file path.
-
-        ``[latent]`` variables become latent; ``a <-> b`` becomes a latent ``U_a_b``;
-        exposure and outcome go to ``metadata``. A one-line string naming no existing file is
-        a "file not found" `GraphFormatError`.
-        """
-        from ._importers import from_dagitty
-
-        return from_dagitty(source)

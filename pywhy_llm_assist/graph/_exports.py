@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 import networkx as nx
 
-from ..core._errors import GraphFormatError, InputError, OptionalDependencyError
+from ..core._errors import (
+    GraphFormatError,
+    InputError,
+    OptionalDependencyError,
+    UnorientedEdgesError,
+)
 from ._importers import (
     from_dagitty,
     from_dot,
@@ -22,6 +27,7 @@ from ._importers import (
     from_gml,
     from_networkx,
 )
+from ._structure import require_acyclic, require_dag
 
 if TYPE_CHECKING:
     from ._causal_graph import CausalGraph
@@ -61,7 +67,10 @@ def to_dot(graph: CausalGraph, *, name: str | None = None, edge_labels: bool = T
     two-decimal ``label`` for display. Without a `name` the text starts ``digraph {``, the
     form DoWhy's string parser needs, so ``dowhy.CausalModel(data, t, y, graph=g.to_dot())``
     works (DoWhy treats graph nodes that are not data columns as unobserved); with a `name`
-    it starts ``digraph "name" {``, which Graphviz reads but DoWhy does not.
+    it starts ``digraph "name" {``, which Graphviz reads but DoWhy does not. Cycles are
+    written as they are (read them back with ``from_dot(text, acyclic=False)``); an
+    undirected edge gets ``dir="none"`` and a bidirected one ``dir="both"``, Graphviz's own
+    way of drawing them.
 
     Example:
         >>> from pywhy_llm_assist import CausalGraph
@@ -94,6 +103,13 @@ def to_dot(graph: CausalGraph, *, name: str | None = None, edge_labels: bool = T
             attributes["style"] = "dashed"
         arrow = f"{dot_quote(edge.source)} -> {dot_quote(edge.target)}"
         lines.append(f"  {arrow}{_dot_attributes(attributes)};")
+    for open_edge in graph.undirected:
+        attributes = {"dir": "none" if open_edge.kind == "undirected" else "both"}
+        attributes["confidence"] = repr(open_edge.confidence)
+        if open_edge.rationale:
+            attributes["rationale"] = open_edge.rationale
+        arrow = f"{dot_quote(open_edge.first)} -> {dot_quote(open_edge.second)}"
+        lines.append(f"  {arrow}{_dot_attributes(attributes)};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -112,6 +128,8 @@ def to_gml(graph: CausalGraph) -> str:
 
     Node names are the GML ``label``s (networkx escapes quotes and non-ASCII characters as
     ``&#NN;``). Booleans become 0/1; lists and dicts become JSON text; ``None`` is left out.
+    Cycles are kept; an unoriented edge is an edge with ``kind`` ``"undirected"`` or
+    ``"bidirected"`` (`from_gml` reads both back).
 
     Example:
         >>> from pywhy_llm_assist import CausalGraph
@@ -133,6 +151,14 @@ def to_gml(graph: CausalGraph) -> str:
             tail,
             head,
             **{key: _gml_value(value) for key, value in attributes.items() if value is not None},
+        )
+    for open_edge in graph.undirected:
+        export.add_edge(
+            open_edge.first,
+            open_edge.second,
+            kind=open_edge.kind,
+            confidence=open_edge.confidence,
+            rationale=open_edge.rationale,
         )
     return "\n".join(nx.generate_gml(export)) + "\n"
 
@@ -182,7 +208,13 @@ def to_dagitty(
 
     Latent variables are marked ``[latent]``. `exposure` and `outcome` default to the
     graph's ``metadata`` entries of the same names (as `from_dagitty` stores them);
-    ``metadata["positions"]`` becomes ``pos="x,y"``.
+    ``metadata["positions"]`` becomes ``pos="x,y"``. A graph with undirected edges is written
+    as a ``pdag { ... }`` with ``a -- b``.
+
+    Raises:
+        CyclicGraphError: the graph has feedback loops (a DAGitty model must be acyclic).
+        UnorientedEdgesError: the graph has a bidirected edge (which DAGitty would read as an
+            unmeasured common cause: add that latent variable explicitly instead).
 
     Example:
         >>> from pywhy_llm_assist import CausalGraph
@@ -194,13 +226,22 @@ def to_dagitty(
         smoking -> "lung cancer"
         }
     """
+    require_acyclic(graph, "to_dagitty")
+    bidirected = [edge for edge in graph.undirected if edge.kind == "bidirected"]
+    if bidirected:
+        named = ", ".join(f"{edge.first} <-> {edge.second}" for edge in bidirected[:5])
+        raise UnorientedEdgesError(
+            f"to_dagitty cannot write the bidirected edge(s) {named}: DAGitty reads <-> as an "
+            "unmeasured common cause; orient them, or add that latent variable explicitly",
+            edges=[edge.pair for edge in bidirected],
+        )
     roles = {
         "exposure": set(_names_argument(graph, exposure, "exposure")),
         "outcome": set(_names_argument(graph, outcome, "outcome")),
         "adjusted": set(_names_argument(graph, None, "adjusted")),
     }
     positions = graph.metadata.get("positions") or {}
-    lines = ["dag {"]
+    lines = ["pdag {" if graph.undirected else "dag {"]
     for variable in graph.variables:
         flags = [role for role, names in roles.items() if variable.name in names]
         if variable.latent:
@@ -212,6 +253,9 @@ def to_dagitty(
         lines.append(f"{dagitty_quote(variable.name)}{suffix}")
     lines += [
         f"{dagitty_quote(edge.source)} -> {dagitty_quote(edge.target)}" for edge in graph.edges
+    ]
+    lines += [
+        f"{dagitty_quote(edge.first)} -- {dagitty_quote(edge.second)}" for edge in graph.undirected
     ]
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -242,7 +286,8 @@ def to_mermaid(graph: CausalGraph, *, edge_labels: bool = True) -> str:
     """Return the graph as a Mermaid ``flowchart TD``.
 
     Nodes get safe ids ``n0, n1, ...`` and their names as escaped labels; latent nodes and
-    the edges out of them are dashed. With `edge_labels`, edges show their confidence.
+    the edges out of them are dashed. With `edge_labels`, edges show their confidence. Cycles
+    are drawn as they are; an undirected edge is ``---`` and a bidirected one ``<-->``.
 
     Example:
         >>> from pywhy_llm_assist import CausalGraph
@@ -260,6 +305,9 @@ def to_mermaid(graph: CausalGraph, *, edge_labels: bool = True) -> str:
         arrow = "-.->" if edge.source in latent else "-->"
         label = f"|{edge.confidence:.2f}|" if edge_labels else ""
         lines.append(f"    {identifiers[edge.source]} {arrow}{label} {identifiers[edge.target]}")
+    for open_edge in graph.undirected:
+        link = "---" if open_edge.kind == "undirected" else "<-->"
+        lines.append(f"    {identifiers[open_edge.first]} {link} {identifiers[open_edge.second]}")
     if latent:
         lines.append("    classDef latent stroke-dasharray: 5 5")
         lines.append(
@@ -270,7 +318,9 @@ def to_mermaid(graph: CausalGraph, *, edge_labels: bool = True) -> str:
 
 # ------------------------------------------------------------------------------- edge lists
 def to_edge_list(graph: CausalGraph) -> list[tuple[str, str]]:
-    """Return the edges as ``(cause, effect)`` pairs; `from_edge_list` reads them back.
+    """Return the directed edges as ``(cause, effect)`` pairs; `from_edge_list` reads them back.
+
+    Unoriented edges are not pairs of a cause and an effect: see `CausalGraph.undirected_pairs`.
 
     Example:
         >>> from pywhy_llm_assist import CausalGraph
@@ -289,6 +339,10 @@ def to_dowhy_graph(graph: CausalGraph) -> nx.DiGraph[str]:
     is not a column of the data frame is unobserved. So leave latent variables out of the
     data (`to_causal_model` checks this).
 
+    Raises:
+        CyclicGraphError: the graph has feedback loops (DoWhy needs a DAG).
+        UnorientedEdgesError: the graph has undirected or bidirected edges.
+
     Example:
         >>> from pywhy_llm_assist import CausalGraph
         >>> graph = CausalGraph.from_edges(["u", "t", "y"], [("u", "t"), ("u", "y"), ("t", "y")],
@@ -296,6 +350,7 @@ def to_dowhy_graph(graph: CausalGraph) -> nx.DiGraph[str]:
         >>> to_dowhy_graph(graph).nodes["u"]
         {'observed': 'no'}
     """
+    require_dag(graph, "the DoWhy hand-off")
     export: nx.DiGraph[str] = nx.DiGraph()
     for variable in graph.variables:
         export.add_node(variable.name, observed="no" if variable.latent else "yes")
@@ -324,6 +379,8 @@ def to_causal_model(
             column of `data`, a measured variable of the graph is not a column of `data`
             (DoWhy would silently treat it as unobserved; the message lists them), or a
             latent variable is a column of `data`.
+        CyclicGraphError: the graph has feedback loops (DoWhy needs a DAG).
+        UnorientedEdgesError: the graph has undirected or bidirected edges.
         OptionalDependencyError: DoWhy is not installed.
 
     Example:
@@ -336,6 +393,7 @@ def to_causal_model(
         raise OptionalDependencyError(
             f"to_causal_model needs DoWhy, which is not installed: {DOWHY_EXTRA}"
         ) from error
+    require_dag(graph, "to_causal_model")
     columns = {str(column) for column in getattr(data, "columns", ())}
     if not columns:
         raise InputError("data must be a pandas DataFrame with one column per measured variable")
@@ -388,8 +446,13 @@ def to_background_knowledge(
             Edges touching a variable that is not a column (such as a latent one) are left out.
         node_labels: ``"names"`` (the default) or ``"positions"`` (``X1 .. Xn``).
 
+    An undirected or bidirected edge is neither required nor forbidden: the adjacency is kept
+    open for PC to orient.
+
     Raises:
         InputError: `node_names` has duplicates or shares no name with the graph.
+        CyclicGraphError: the graph has feedback loops (required edges both ways would
+            contradict each other).
         OptionalDependencyError: causal-learn is not installed.
 
     Example:
@@ -406,9 +469,12 @@ def to_background_knowledge(
             f"to_background_knowledge needs causal-learn, which is not installed: "
             f"{CAUSALLEARN_EXTRA}"
         ) from error
+    require_acyclic(graph, "to_background_knowledge")
     nodes = _causallearn_nodes(graph, node_names, node_labels, GraphNode)
     knowledge = BackgroundKnowledge()
     present = set(graph.edge_pairs)
+    for edge in graph.undirected:
+        present |= {edge.pair, (edge.second, edge.first)}
     for source, target in graph.edge_pairs:
         if source in nodes and target in nodes:
             knowledge.add_required_by_node(nodes[source], nodes[target])

@@ -1,8 +1,11 @@
 """Read causal graphs from networkx, DOT, GML, DAGitty and edge lists.
 
 Every reader returns a `CausalGraph` whose edges carry ``Provenance(origin="import")`` and
-raises `GraphFormatError` (one line saying what is wrong) on bad input, undirected graphs and
-cycles.
+raises `GraphFormatError` (one line saying what is wrong) on bad input and undirected graphs.
+A cycle is an error too, unless ``acyclic=False`` asks for a summary graph that keeps its
+feedback loops. Unoriented edges come back as `UndirectedEdge` where the format can say so:
+DOT ``dir="none"`` / ``dir="both"``, a GML or networkx edge with ``kind`` ``undirected`` /
+``bidirected``, DAGitty's ``pdag { a -- b }``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pydantic import ValidationError
 from ..core._errors import GraphFormatError, InputError
 from ..core._json_file import read_text_or_path
 from ..core._variables import Variable, Variables, VariablesLike, VariableType, normalized_name
-from ._causal_graph import CausalGraph, Edge, Provenance
+from ._causal_graph import CausalGraph, Edge, Provenance, UndirectedEdge, UndirectedKind
 from ._syntax import DAGITTY, DOT, FLAG_VALUE, ParsedEdge, parse, shorten
 
 TRUE_WORDS = frozenset({"true", "yes", "1", "y", "t"})
@@ -27,6 +30,8 @@ FALSE_WORDS = frozenset({"false", "no", "0", "n", "f", ""})
 VARIABLE_TYPES = frozenset(get_args(VariableType))
 DAGITTY_LATENT_FLAGS = ("latent", "unobserved")
 DAGITTY_ROLE_FLAGS = ("exposure", "outcome", "adjusted", "selected")
+UNDIRECTED_KINDS: tuple[UndirectedKind, ...] = ("undirected", "bidirected")
+DOT_DIRECTIONS: dict[str, UndirectedKind] = {"none": "undirected", "both": "bidirected"}
 
 
 @dataclass
@@ -37,6 +42,7 @@ class _Draft:
     note: str
     variables: dict[str, dict[str, Any]] = field(default_factory=dict)
     edges: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    undirected: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def add_variable(self, name: object, **fields: Any) -> str:
@@ -48,10 +54,20 @@ class _Draft:
         pair = (self.add_variable(source), self.add_variable(target))
         self.edges.setdefault(pair, {}).update(fields)
 
-    def build(self, *, check_acyclic: bool = True) -> CausalGraph:
+    def add_undirected(self, first: str, second: str, kind: UndirectedKind, **fields: Any) -> None:
+        pair = (self.add_variable(first), self.add_variable(second))
+        if (pair[1], pair[0]) in self.undirected:
+            pair = (pair[1], pair[0])
+        self.undirected.setdefault(pair, {}).update(fields, kind=kind)
+
+    def build(self, *, acyclic: bool = True, check_acyclic: bool = True) -> CausalGraph:
+        """The graph. `acyclic` False: a summary graph that keeps its loops (``metadata["acyclic"]``
+        False); `check_acyclic` False: keep a cycle without that mark (the checks report it)."""
         if not self.variables:
             raise GraphFormatError(f"{self.label}: the graph has no nodes")
         provenance = (Provenance(origin="import", note=self.note),)
+        if not acyclic:
+            self.metadata["acyclic"] = False
         try:
             variables = tuple(
                 Variable(name=name, **fields) for name, fields in self.variables.items()
@@ -60,15 +76,27 @@ class _Draft:
                 Edge(source=source, target=target, provenance=provenance, **fields)
                 for (source, target), fields in self.edges.items()
             )
-            graph = CausalGraph(variables=variables, edges=edges, metadata=self.metadata)
-            if check_acyclic:
-                graph.require_acyclic()
+            unoriented = tuple(
+                UndirectedEdge(first=first, second=second, provenance=provenance, **fields)
+                for (first, second), fields in self.undirected.items()
+            )
+            graph = CausalGraph(
+                variables=variables, edges=edges, undirected=unoriented, metadata=self.metadata
+            )
         except ValidationError as error:
             issue = error.errors()[0]
             where = ".".join(str(part) for part in issue["loc"])
             raise GraphFormatError(f"{self.label}: {where}: {issue['msg']}") from None
         except InputError as error:
             raise GraphFormatError(f"{self.label}: {error}") from None
+        if acyclic and check_acyclic and not graph.is_acyclic():
+            try:
+                graph.require_acyclic()
+            except InputError as error:
+                raise GraphFormatError(
+                    f"{self.label}: {error}; read it with acyclic=False to keep the feedback "
+                    "loops as a cyclic summary graph"
+                ) from None
         return graph
 
 
@@ -200,20 +228,28 @@ def _edge_fields(attributes: Mapping[str, Any], *, what: str) -> dict[str, Any]:
     }
 
 
+def _open_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields an unoriented edge has (votes only count directions)."""
+    return {key: value for key, value in fields.items() if key in ("confidence", "rationale")}
+
+
 # ------------------------------------------------------------------------------- networkx
-def from_networkx(graph: nx.DiGraph[Any]) -> CausalGraph:
+def from_networkx(graph: nx.DiGraph[Any], *, acyclic: bool = True) -> CausalGraph:
     """Build a `CausalGraph` from a `networkx.DiGraph`.
 
     Node attributes ``description`` and ``latent`` (or DoWhy's ``observed="no"``) and edge
     attributes ``confidence``, ``votes``, ``asked`` and ``rationale`` are kept when present;
     scalar graph attributes become ``metadata``. Node names that are not text become text.
+    Unoriented edges are read from ``graph.graph["undirected"]`` (``[first, second, kind]``
+    items, as `CausalGraph.to_networkx` writes them) and from edges whose ``kind`` attribute
+    is ``undirected`` or ``bidirected``. With ``acyclic=False`` cycles are kept.
 
     Example:
         >>> import networkx as nx
         >>> from_networkx(nx.DiGraph([("rain", "wet grass")])).edge_pairs
         [('rain', 'wet grass')]
     """
-    return _networkx_draft(graph, label="networkx graph", note="networkx").build()
+    return _networkx_draft(graph, label="networkx graph", note="networkx").build(acyclic=acyclic)
 
 
 def _networkx_draft(graph: object, *, label: str, note: str) -> _Draft:
@@ -234,7 +270,28 @@ def _networkx_draft(graph: object, *, label: str, note: str) -> _Draft:
         )
     for source, target, attributes in graph.edges(data=True):
         what = f"{label}: edge {source!r} -> {target!r}"
-        draft.add_edge(names[source], names[target], **_edge_fields(attributes, what=what))
+        fields = _edge_fields(attributes, what=what)
+        kind = attributes.get("kind")
+        if kind in UNDIRECTED_KINDS:
+            fields = {
+                key: value for key, value in fields.items() if key in ("confidence", "rationale")
+            }
+            draft.add_undirected(names[source], names[target], kind, **fields)
+        else:
+            draft.add_edge(names[source], names[target], **fields)
+    for item in graph.graph.get("undirected") or ():
+        if (
+            not isinstance(item, (list, tuple))
+            or len(item) != 3
+            or item[0] not in names
+            or item[1] not in names
+            or item[2] not in UNDIRECTED_KINDS
+        ):
+            raise GraphFormatError(
+                f"{label}: graph attribute 'undirected' must list [first, second, kind] items "
+                f"naming two nodes and 'undirected' or 'bidirected', found {item!r}"
+            )
+        draft.add_undirected(names[item[0]], names[item[1]], item[2])
     draft.metadata = {key: value for key, value in graph.graph.items() if _is_json_scalar(value)}
     return draft
 
@@ -244,11 +301,13 @@ def _is_json_scalar(value: object) -> bool:
 
 
 # ------------------------------------------------------------------------------- DOT
-def from_dot(source: str | Path) -> CausalGraph:
+def from_dot(source: str | Path, *, acyclic: bool = True) -> CausalGraph:
     """Read a Graphviz DOT ``digraph`` (text or a file path).
 
     Node attributes ``description`` and ``latent`` (or ``observed="no"``) and edge attributes
-    ``confidence``, ``votes``, ``asked`` and ``rationale`` are kept; subgraphs, default
+    ``confidence``, ``votes``, ``asked`` and ``rationale`` are kept; an edge with
+    ``dir="none"`` is undirected and one with ``dir="both"`` bidirected (as `to_dot` writes
+    them); ``acyclic=False`` keeps cycles (a summary graph). Subgraphs, default
     attribute statements, ports, comments and ``"a" + "b"`` concatenation are understood.
     Inside quoted names ``\\"`` is a quote and ``\\\\`` a backslash, as `to_dot` writes them.
 
@@ -269,25 +328,34 @@ def from_dot(source: str | Path) -> CausalGraph:
         if edge.operator != "->":
             _unsupported_edge("DOT", edge, "an undirected edge in a digraph")
         what = f"DOT line {edge.line}: edge {edge.source!r} -> {edge.target!r}"
-        draft.add_edge(edge.source, edge.target, **_edge_fields(edge.attributes, what=what))
+        fields = _edge_fields(edge.attributes, what=what)
+        direction = DOT_DIRECTIONS.get(edge.attributes.get("dir", "").strip().lower())
+        if direction is not None:
+            kept = {
+                key: value for key, value in fields.items() if key in ("confidence", "rationale")
+            }
+            draft.add_undirected(edge.source, edge.target, direction, **kept)
+        else:
+            draft.add_edge(edge.source, edge.target, **fields)
     if parsed.name:
         draft.metadata["name"] = parsed.name
-    return draft.build()
+    return draft.build(acyclic=acyclic)
 
 
 def _unsupported_edge(label: str, edge: ParsedEdge, kind: str) -> NoReturn:
     raise GraphFormatError(
         f"{label} line {edge.line}: {edge.source!r} {edge.operator} {edge.target!r} is {kind}; "
-        "only directed edges can be read into a causal DAG"
+        "only directed edges can be read into a causal graph"
     )
 
 
 # ------------------------------------------------------------------------------- GML
-def from_gml(source: str | Path) -> CausalGraph:
+def from_gml(source: str | Path, *, acyclic: bool = True) -> CausalGraph:
     """Read a GML graph (text or a file path) with ``directed 1``.
 
     Node names come from each node's ``label`` (or its ``id`` when there is no label); the
-    node and edge attributes `from_networkx` knows are kept.
+    node and edge attributes `from_networkx` knows are kept (an edge with ``kind`` ``undirected``
+    or ``bidirected`` is unoriented); ``acyclic=False`` keeps cycles.
 
     Example:
         >>> text = 'graph [ directed 1 node [ id 0 label "a" ] node [ id 1 label "b" ] '
@@ -311,7 +379,7 @@ def from_gml(source: str | Path) -> CausalGraph:
     if len(set(names.values())) != len(names):
         raise GraphFormatError("GML: two nodes have the same label")
     relabelled = nx.relabel_nodes(parsed, names, copy=True)
-    return _networkx_draft(relabelled, label="GML", note=note).build()
+    return _networkx_draft(relabelled, label="GML", note=note).build(acyclic=acyclic)
 
 
 # ------------------------------------------------------------------------------- DAGitty
@@ -321,8 +389,9 @@ def from_dagitty(source: str | Path) -> CausalGraph:
     Understands ``->``, ``<-`` and chains, ``{a b} -> c`` groups, quoted names, and the
     variable attributes ``latent`` (or ``unobserved``), ``exposure``, ``outcome``,
     ``adjusted`` and ``pos="x,y"``. A bidirected edge ``a <-> b`` becomes a latent variable
-    ``U_a_b`` with edges to both. ``metadata`` gets ``exposure`` and ``outcome`` (lists of
-    names), and ``adjusted`` and ``positions`` when the text has them.
+    ``U_a_b`` with edges to both. A ``pdag { ... }`` may also have undirected edges ``a -- b``.
+    ``metadata`` gets ``exposure`` and ``outcome`` (lists of names), and ``adjusted`` and
+    ``positions`` when the text has them.
 
     Example:
         >>> graph = from_dagitty('dag { x [exposure] y [outcome] x -> y; x <-> y }')
@@ -331,9 +400,10 @@ def from_dagitty(source: str | Path) -> CausalGraph:
     """
     text, note = _read(source, "DAGitty")
     parsed = parse(text, DAGITTY)
-    if parsed.kind not in ("dag", "digraph"):
+    if parsed.kind not in ("dag", "digraph", "pdag"):
         raise GraphFormatError(
-            f"DAGitty: a '{parsed.kind}' is not a DAG; only 'dag {{ ... }}' can be read"
+            f"DAGitty: a '{parsed.kind}' is not a DAG; only 'dag {{ ... }}' and 'pdag {{ ... }}' "
+            "can be read"
         )
     draft = _Draft(label="DAGitty", note=note)
     roles: dict[str, list[str]] = {flag: [] for flag in DAGITTY_ROLE_FLAGS}
@@ -347,6 +417,9 @@ def from_dagitty(source: str | Path) -> CausalGraph:
         if "pos" in attributes:
             positions[name] = _position(attributes["pos"], name)
     for edge in parsed.edges:
+        if edge.operator == "--" and parsed.kind == "pdag":
+            draft.add_undirected(edge.source, edge.target, "undirected")
+            continue
         DAGITTY_EDGE_READERS.get(edge.operator, _dagitty_unsupported)(draft, edge)
     draft.metadata = {"exposure": roles["exposure"], "outcome": roles["outcome"]}
     if roles["adjusted"]:
@@ -391,7 +464,9 @@ def _dagitty_bidirected(draft: _Draft, edge: ParsedEdge) -> None:
 
 
 def _dagitty_unsupported(draft: _Draft, edge: ParsedEdge) -> None:
-    kind = "an undirected edge" if edge.operator == "--" else "an edge of a MAG or PAG"
+    kind = (
+        "an undirected edge outside a pdag" if edge.operator == "--" else "an edge of a MAG or PAG"
+    )
     _unsupported_edge("DAGitty", edge, kind)
 
 

@@ -3,6 +3,12 @@
 The layout follows the classic layered recipe: rank the variables by topological generation,
 split long edges with invisible waypoints, order each layer by barycenter sweeps to reduce
 crossings, then place the boxes as close to their neighbours as the spacing allows.
+
+A cyclic summary graph is ranked by an acyclic subset of its edges (each edge that would close
+a loop is left out of the ranking and drawn upwards); the two edges of a two-way link get
+ports of their own, so they are drawn side by side. An undirected or bidirected edge is ranked
+in whichever direction keeps the ranking acyclic, and drawn without arrowheads (undirected) or
+with one at each end (bidirected).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 if TYPE_CHECKING:
-    from ._causal_graph import CausalGraph
+    from ._causal_graph import CausalGraph, UndirectedEdge
 
 NODE_HEIGHT = 30.0
 LAYER_GAP = 62.0
@@ -58,6 +64,9 @@ class EdgeRoute:
 class Layout:
     """A computed drawing: boxes by variable name, edge routes in graph order, canvas size.
 
+    `undirected` holds the routes of the graph's unoriented edges, in their order (``source``
+    is the edge's ``first``).
+
     Example:
         >>> from pywhy_llm_assist.graph._causal_graph import CausalGraph
         >>> graph = CausalGraph.from_edges(["a", "b"], [("a", "b")])
@@ -70,6 +79,7 @@ class Layout:
     edges: tuple[EdgeRoute, ...]
     width: float
     height: float
+    undirected: tuple[EdgeRoute, ...] = ()
 
 
 def label_for(name: str) -> str:
@@ -99,8 +109,11 @@ def layered_layout(graph: CausalGraph) -> Layout:
     """
     names = list(graph.names)
     index = {name: position for position, name in enumerate(names)}
-    pairs = [(index[edge.source], index[edge.target]) for edge in graph.edges]
-    acyclic_pairs = _acyclic_subset(len(names), pairs)
+    directed = [(index[edge.source], index[edge.target]) for edge in graph.edges]
+    acyclic_pairs = _acyclic_subset(len(names), directed)
+    unoriented = [(index[edge.first], index[edge.second]) for edge in graph.undirected]
+    acyclic_pairs += _ranked_unoriented(len(names), acyclic_pairs, unoriented)
+    pairs = directed + unoriented  # drawn from first to second; the layers decide up or down
     layer_of = _assign_layers(len(names), acyclic_pairs)
     widths = [_box_width(name) for name in names]
     layer_of = _wrap_wide_layers(layer_of, widths)
@@ -146,8 +159,16 @@ def layered_layout(graph: CausalGraph) -> Layout:
         name: NodeBox(name, x_of[node], y_of[node], widths[node], NODE_HEIGHT, node_layer[node])
         for node, name in enumerate(names)
     }
-    routes = _routes(graph, pairs, chains, x_of, y_of, node_width)
-    return Layout(nodes=boxes, edges=routes, width=round(width, 1), height=round(height, 1))
+    ends = [edge.pair for edge in graph.edges] + [edge.pair for edge in graph.undirected]
+    routes = _routes(ends, pairs, chains, x_of, y_of, node_width)
+    count = len(graph.edges)
+    return Layout(
+        nodes=boxes,
+        edges=routes[:count],
+        width=round(width, 1),
+        height=round(height, 1),
+        undirected=routes[count:],
+    )
 
 
 def _acyclic_subset(count: int, pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -162,6 +183,22 @@ def _acyclic_subset(count: int, pairs: Sequence[tuple[int, int]]) -> list[tuple[
         if not nx.has_path(kept, target, source):
             kept.add_edge(source, target)
     return list(kept.edges)
+
+
+def _ranked_unoriented(
+    count: int, ranked: Sequence[tuple[int, int]], unoriented: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Each unoriented edge in the direction that keeps the ranking acyclic (first -> second
+    when both do)."""
+    kept: nx.DiGraph[int] = nx.DiGraph()
+    kept.add_nodes_from(range(count))
+    kept.add_edges_from(ranked)
+    result = []
+    for first, second in unoriented:
+        pair = (second, first) if nx.has_path(kept, second, first) else (first, second)
+        kept.add_edge(*pair)
+        result.append(pair)
+    return result
 
 
 def _assign_layers(count: int, pairs: Sequence[tuple[int, int]]) -> list[int]:
@@ -319,7 +356,7 @@ def _place(
 
 
 def _routes(
-    graph: CausalGraph,
+    ends: Sequence[tuple[str, str]],
     pairs: Sequence[tuple[int, int]],
     chains: Sequence[list[int]],
     x_of: Sequence[float],
@@ -343,14 +380,14 @@ def _routes(
                 result[number] = x_of[node] + fraction * span if len(items) > 1 else x_of[node]
     half = NODE_HEIGHT / 2
     routes = []
-    for number, (edge, chain) in enumerate(zip(graph.edges, chains, strict=True)):
+    for number, ((source, target), chain) in enumerate(zip(ends, chains, strict=True)):
         points = [(start_x[number], y_of[chain[0]] + half)]
         points += [(x_of[node], y_of[node]) for node in chain[1:-1]]
         points.append((end_x[number], y_of[chain[-1]] - half))
         if pairs[number][0] != chain[0]:  # drawn upwards: an edge kept out of the layering
             points.reverse()
         rounded = tuple((round(x, 1), round(y, 1)) for x, y in points)
-        routes.append(EdgeRoute(edge.source, edge.target, rounded))
+        routes.append(EdgeRoute(source, target, rounded))
     return tuple(routes)
 
 
@@ -457,6 +494,10 @@ def render_svg(
             _arrowhead(start, after, "pla-arrow-reversed", hidden=True),
             "</g>",
         ]
+    for number, (open_edge, route) in enumerate(
+        zip(graph.undirected, layout.undirected, strict=True)
+    ):
+        out += _unoriented_group(number, open_edge, route, highlighted_pairs)
     out.append('</g><g class="pla-nodes">')
     for number, variable in enumerate(graph.variables):
         box = layout.nodes[variable.name]
@@ -487,5 +528,52 @@ def render_svg(
     return "\n".join(out)
 
 
+def _unoriented_group(
+    number: int, edge: UndirectedEdge, route: EdgeRoute, highlighted: set[tuple[str, str]]
+) -> list[str]:
+    """An undirected edge: a dashed line with hidden arrowheads at both ends (the review page
+    shows one when the reviewer orients it); a bidirected edge shows both."""
+    accent = edge.pair in highlighted or (edge.second, edge.first) in highlighted
+    color = "#c2410c" if accent else "#0f766e"
+    bidirected = edge.kind == "bidirected"
+    description = f"{edge.first} {edge.symbol} {edge.second} · {edge.kind}: direction open"
+    if edge.rationale:
+        description += f"\n{edge.rationale}"
+    tip, before = route.points[-1], route.points[-2]
+    start, after = route.points[0], route.points[1]
+    shorten = 8.0 if bidirected else 0.0
+    line = _path_data(route.points, shorten)
+    if bidirected:  # trim the start too, under the second arrowhead
+        line = _path_data(tuple(reversed(_trimmed_points(route.points, shorten))), shorten)
+    kind_class = " pla-bidirected" if bidirected else ""
+    return [
+        f'<g class="pla-open pla-undirected{kind_class}{" pla-accent" if accent else ""}" '
+        f'data-undirected="{number}" fill="{color}" stroke="{color}" opacity="0.9">',
+        f"<title>{_escape(description)}</title>",
+        f'<path class="pla-line" d="{line}" fill="none" stroke-width="2.0" '
+        'stroke-dasharray="6 4"/>',
+        f'<path class="pla-hit" d="{_path_data(route.points, 0.0)}" fill="none" '
+        'stroke="transparent" stroke-width="10"/>',
+        _arrowhead(tip, before, "pla-arrow", hidden=not bidirected),
+        _arrowhead(start, after, "pla-arrow-reversed", hidden=not bidirected),
+        "</g>",
+    ]
+
+
+def _trimmed_points(
+    points: Sequence[tuple[float, float]], shorten_end: float
+) -> list[tuple[float, float]]:
+    """`points` with the last one moved back by `shorten_end` along the vertical."""
+    (x_end, y_end), (_, y_before) = points[-1], points[-2]
+    direction = 1.0 if y_end >= y_before else -1.0
+    return [*points[:-1], (x_end, y_end - direction * shorten_end)]
+
+
 def _summary(graph: CausalGraph) -> str:
-    return f"Causal graph: {len(graph.variables)} variables, {len(graph.edges)} edges"
+    text = f"Causal graph: {len(graph.variables)} variables, {len(graph.edges)} edges"
+    if graph.undirected:
+        text += f", {len(graph.undirected)} unoriented"
+    cycles = graph.cycles
+    if cycles:
+        text += f", {len(cycles)} feedback loop{'s' if len(cycles) != 1 else ''}"
+    return text

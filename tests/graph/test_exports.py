@@ -430,7 +430,7 @@ def test_dot_reader_errors_are_one_line_graph_format_errors(text: str, message: 
 
 BAD_DAGITTY = [
     ("", "expected a DAGitty graph"),
-    ("pdag { a -> b }", "is not a DAG"),
+    ("pag { a -> b }", "is not a DAG"),
     ("dag { a -- b }", "undirected edge"),
     ("dag { a @-> b }", "MAG or PAG"),
     ("dag { a -> b -> a }", "cycle"),
