@@ -250,6 +250,7 @@ class Assistant(SensitivityMethods, BatchMethods):
         tiers: Iterable[Iterable[str]] | None = None,
         personas: Sequence[str] = (),
         progress: ProgressOption = None,
+        acyclic: bool = True,
     ) -> CausalGraph:
         """Async twin of `suggest_graph`."""
         with progress_for(progress, "suggest-graph") as callback:
@@ -265,6 +266,7 @@ class Assistant(SensitivityMethods, BatchMethods):
                 tiers=tiers,
                 personas=personas,
                 progress=callback,
+                acyclic=acyclic,
             )
 
     def suggest_graph(
@@ -280,6 +282,7 @@ class Assistant(SensitivityMethods, BatchMethods):
         tiers: Iterable[Iterable[str]] | None = None,
         personas: Sequence[str] = (),
         progress: ProgressOption = None,
+        acyclic: bool = True,
     ) -> CausalGraph:
         """Propose a causal DAG over `variables`, with rationale, confidence and provenance.
 
@@ -296,10 +299,15 @@ class Assistant(SensitivityMethods, BatchMethods):
             progress: ``True`` for a progress bar (`ProgressBar`: text in a terminal, a widget
                 in Jupyter), or a callable that receives a `ProgressEvent` after each
                 finished query (every method takes this argument).
+            acyclic: True (default) returns a DAG: two-way conflicts are settled and cycles
+                broken. False returns a cyclic summary graph for systems with feedback loops:
+                both directions of a two-way proposal are kept, no cycle is broken, and
+                ``graph.cycles`` lists the loops. DAG-only tools (adjustment sets, the DoWhy
+                hand-off, causal-learn background knowledge) refuse it with `CyclicGraphError`.
 
         Returns:
-            A `CausalGraph` that is always acyclic; `graph.dropped` lists every edge that was
-            discarded or reversed, with the reason.
+            A `CausalGraph` (acyclic unless ``acyclic=False``); `graph.dropped` lists every
+            edge that was discarded or reversed, with the reason.
 
         Example:
             >>> from pywhy_llm_assist.testing import ScriptedModel
@@ -323,6 +331,7 @@ class Assistant(SensitivityMethods, BatchMethods):
                 tiers=tiers,
                 personas=personas,
                 progress=progress,
+                acyclic=acyclic,
             )
         )
 

@@ -185,6 +185,15 @@ def report_graph(
         arrow = f"{edge.source} -> {edge.target}".ljust(width)
         note = f"  {shorten(edge.rationale)}" if edge.rationale else ""
         report.line(f"{indent}  {arrow}  confidence {edge.confidence:.2f}{note}")
+    for open_edge in graph.undirected:
+        note = f"  {shorten(open_edge.rationale)}" if open_edge.rationale else ""
+        report.line(
+            f"{indent}  {open_edge.first} {open_edge.symbol} {open_edge.second}  open{note}"
+        )
+    if graph.cycles:
+        loops = "; ".join(" -> ".join([*cycle, cycle[0]]) for cycle in graph.cycles[:5])
+        more = f" (and {len(graph.cycles) - 5} more)" if len(graph.cycles) > 5 else ""
+        report.line(f"{indent}feedback loops ({len(graph.cycles)}): {loops}{more}")
     if graph.dropped:
         report.line(f"{indent}dropped {counted(len(graph.dropped), 'proposed edge')}:")
         for item in graph.dropped:

@@ -162,6 +162,12 @@ def _configure_suggest_graph(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--persona", action="append", default=[], metavar="TEXT", help="an expert point of view"
     )
+    group.add_argument(
+        "--cyclic",
+        action="store_true",
+        help="keep feedback loops: a cyclic summary graph (two-way links and cycles kept, "
+        "listed in the output); DAG-only tools refuse it",
+    )
 
 
 def _configure_critique(parser: argparse.ArgumentParser) -> None:

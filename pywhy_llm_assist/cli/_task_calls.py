@@ -100,6 +100,7 @@ def suggest_graph_call(args: argparse.Namespace) -> Callable[[Assistant, Progres
             tiers=tiers,
             personas=tuple(args.persona),
             progress=progress,
+            acyclic=not args.cyclic,
         )
 
     return call

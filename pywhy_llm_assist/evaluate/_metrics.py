@@ -13,8 +13,16 @@ unordered pair joined by an edge in either direction):
   orients as the truth does (an adjacency the prediction has in both directions counts as
   wrongly oriented); ``None`` when the graphs share no adjacency.
 * structural Hamming distance (SHD): the number of adjacencies whose state differs, where a
-  state is "absent", "a -> b", "b -> a" or "both": a missing edge, an extra edge and a
-  reversed edge each count 1.
+  state is "absent", "a -> b", "b -> a", "both" (a two-way link of a cyclic summary graph),
+  "a --- b" (undirected) or "a <-> b" (bidirected): a missing edge, an extra edge and a
+  reversed edge each count 1, and so does an edge left unoriented where the other graph
+  orients it.
+* unoriented edges (a CPDAG from PC, or edges left for review) predict an adjacency but no
+  direction: they count in the skeleton scores and in SHD, and in the directed scores they
+  are neither true nor false positives (so they lower recall, not precision).
+* normalised Hamming distance (`normalized_hamming_distance`): the share of the n(n-1)
+  ordered pairs whose directed entry differs; it reads cyclic graphs as they are (a two-way
+  link is two entries) and an unoriented edge as both entries.
 * topological-order divergence (Vashishtha et al. 2025, "Causal order: the key to leveraging
   imperfect experts in causal inference", ICLR): the number of true edges ``a -> b`` such that
   ``b`` comes before ``a`` in a topological order of the prediction. A causal order is all an
@@ -27,7 +35,7 @@ A zero denominator gives 1.0 when both graphs have no edges and 0.0 otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -56,8 +64,9 @@ class GraphComparison(BaseModel):
         false_negatives: true directed edges not predicted.
         missing: true adjacencies the prediction lacks.
         extra: predicted adjacencies the truth lacks.
-        reversed: shared adjacencies oriented differently.
+        reversed: shared adjacencies oriented differently (including one side unoriented).
         predicted_edges, true_edges: directed edge counts.
+        unoriented: the prediction's undirected and bidirected edges.
         ignored_latent: latent nodes of the prediction that the truth lacks (left out).
 
     Example:
@@ -87,6 +96,7 @@ class GraphComparison(BaseModel):
     reversed: int
     predicted_edges: int
     true_edges: int
+    unoriented: int = 0
     ignored_latent: tuple[str, ...] = ()
 
 
@@ -95,16 +105,20 @@ class _Edges:
     nodes: tuple[str, ...]
     latent: frozenset[str]
     edges: frozenset[Pair]
+    open: Mapping[frozenset[str], str]  # unoriented adjacency -> "undirected" or "bidirected"
 
 
 def _read(graph: Any, role: str) -> _Edges:
     if isinstance(graph, CausalGraph):
-        return _Edges(graph.names, frozenset(graph.latent), frozenset(graph.edge_pairs))
+        unoriented = {frozenset(edge.pair): edge.kind for edge in graph.undirected}
+        return _Edges(graph.names, frozenset(graph.latent), frozenset(graph.edge_pairs), unoriented)
     if isinstance(graph, nx.DiGraph):
         nodes = tuple(str(node) for node in graph.nodes)
         latent = frozenset(str(node) for node, data in graph.nodes(data=True) if data.get("latent"))
         edges = frozenset((str(source), str(target)) for source, target in graph.edges)
-        return _Edges(nodes, latent, edges)
+        listed = graph.graph.get("undirected") or ()
+        kinds = {frozenset((str(item[0]), str(item[1]))): str(item[2]) for item in listed}
+        return _Edges(nodes, latent, edges, kinds)
     raise InputError(
         f"the {role} graph must be a CausalGraph or a networkx.DiGraph, not {type(graph).__name__}"
     )
@@ -125,7 +139,10 @@ def _skeleton(edges: Iterable[Pair]) -> frozenset[frozenset[str]]:
     return frozenset(frozenset(pair) for pair in edges)
 
 
-def _state(edges: frozenset[Pair], first: str, second: str) -> tuple[bool, bool]:
+def _state(graph: _Edges, edges: frozenset[Pair], first: str, second: str) -> tuple[object, ...]:
+    kind = graph.open.get(frozenset((first, second)))
+    if kind is not None:
+        return (kind,)
     return ((first, second) in edges, (second, first) in edges)
 
 
@@ -197,15 +214,16 @@ def compare_graphs(predicted: GraphInput, truth: GraphInput) -> GraphComparison:
     predicted_edges = frozenset(
         pair for pair in guess.edges if pair[0] not in dropped and pair[1] not in dropped
     )
+    predicted_open = frozenset(key for key in guess.open if not key & dropped)
     true_edges = real.edges
-    both_empty = not predicted_edges and not true_edges
+    both_empty = not predicted_edges and not true_edges and not predicted_open and not real.open
 
     true_positives = len(predicted_edges & true_edges)
     precision = _ratio(true_positives, len(predicted_edges), both_empty)
     recall = _ratio(true_positives, len(true_edges), both_empty)
 
-    predicted_skeleton = _skeleton(predicted_edges)
-    true_skeleton = _skeleton(true_edges)
+    predicted_skeleton = _skeleton(predicted_edges) | predicted_open
+    true_skeleton = _skeleton(true_edges) | frozenset(real.open)
     shared = predicted_skeleton & true_skeleton
     skeleton_precision = _ratio(len(shared), len(predicted_skeleton), both_empty)
     skeleton_recall = _ratio(len(shared), len(true_skeleton), both_empty)
@@ -213,7 +231,7 @@ def compare_graphs(predicted: GraphInput, truth: GraphInput) -> GraphComparison:
     reversed_count = 0
     for adjacency in shared:
         first, second = sorted(adjacency)
-        if _state(predicted_edges, first, second) != _state(true_edges, first, second):
+        if _state(guess, predicted_edges, first, second) != _state(real, true_edges, first, second):
             reversed_count += 1
     missing = len(true_skeleton - predicted_skeleton)
     extra = len(predicted_skeleton - true_skeleton)
@@ -243,5 +261,42 @@ def compare_graphs(predicted: GraphInput, truth: GraphInput) -> GraphComparison:
         reversed=reversed_count,
         predicted_edges=len(predicted_edges),
         true_edges=len(true_edges),
+        unoriented=len(predicted_open),
         ignored_latent=ignored,
     )
+
+
+def normalized_hamming_distance(predicted: GraphInput, truth: GraphInput) -> float:
+    """The share of ordered pairs ``(a, b)`` on which the two graphs' ``a -> b`` entries differ.
+
+    Counts over the n(n-1) ordered pairs of the truth's variables, so a cyclic summary graph is
+    read as it is: a two-way link is two entries, and an edge dropped to break a loop counts.
+    An unoriented edge counts as both entries (the adjacency without a direction). 0 is the
+    same graph; predicting no edge at all scores (true entries) / n(n-1).
+
+    Example:
+        >>> truth = CausalGraph.from_edges(["a", "b", "c"], [("a", "b"), ("b", "a")],
+        ...                                check_acyclic=False)
+        >>> guess = CausalGraph.from_edges(["a", "b", "c"], [("a", "b")])
+        >>> round(normalized_hamming_distance(guess, truth), 3)
+        0.167
+    """
+    guess = _read(predicted, "predicted")
+    real = _read(truth, "true")
+    unknown = sorted(set(guess.nodes) - set(real.nodes) - guess.latent)
+    if unknown:
+        raise InputError(f"the predicted graph has variables the true graph lacks: {unknown[:8]!r}")
+    count = len(real.nodes)
+    if count < 2:
+        return 0.0
+    known = set(real.nodes)
+
+    def entries(graph: _Edges) -> set[Pair]:
+        pairs = {pair for pair in graph.edges if pair[0] in known and pair[1] in known}
+        for key in graph.open:
+            first, second = sorted(key)
+            if first in known and second in known:
+                pairs |= {(first, second), (second, first)}
+        return pairs
+
+    return len(entries(guess) ^ entries(real)) / (count * (count - 1))

@@ -10,7 +10,10 @@ seed, the two variables and the sample index, so the same question in the same s
 the same answer whichever strategy asks it (per node, whole graph or pairwise). For a true
 edge ``a -> b`` a uniform draw ``u`` decides: ``u < missed`` leaves it out, ``u < missed +
 reversed`` reports ``b -> a``, anything else reports ``a -> b``. For a pair without an edge,
-``u < spurious`` reports an edge whose direction is a second draw. Because the draw is shared,
+``u < spurious`` reports an edge whose direction is a second draw. The truth may be a cyclic
+summary graph: for a two-way link (``a -> b`` and ``b -> a`` both true) ``u < missed`` leaves
+it out, ``u < missed + reversed`` reports only one direction (a second draw says which), and
+anything else reports both. Because the draw is shared,
 an answer that is right at a higher error rate is right at every lower one (same seed), and
 samples draw independently of one another, so voting over samples can correct errors.
 """
@@ -127,7 +130,7 @@ class SimulatedExpert:
         self._identities = dict(identities or {})
         self.true_edges = frozenset(truth.edge_pairs)
         self.network = truth.to_networkx()
-        self._views: dict[tuple[str, str, int], Pair | None] = {}
+        self._views: dict[tuple[str, str, int], frozenset[Pair]] = {}
         self._lock = threading.Lock()
         self.calls = 0
 
@@ -201,10 +204,24 @@ class SimulatedExpert:
     def believed_edge(self, first: str, second: str, sample: int = 0) -> Pair | None:
         """The edge the expert reports between two variables in `sample`, or None.
 
+        For a two-way link it reports both (see `believed_edges`); this returns one of them.
+
         Example:
             >>> truth = CausalGraph.from_edges(["a", "b"], [("a", "b")])
             >>> SimulatedExpert(truth, reversed=1.0).believed_edge("a", "b")
             ('b', 'a')
+        """
+        edges = self.believed_edges(first, second, sample)
+        return min(edges, key=lambda pair: tuple(map(self.identity, pair))) if edges else None
+
+    def believed_edges(self, first: str, second: str, sample: int = 0) -> frozenset[Pair]:
+        """The directed edges the expert reports between two variables in `sample` (0, 1 or 2).
+
+        Example:
+            >>> loop = CausalGraph.from_edges(["a", "b"], [("a", "b"), ("b", "a")],
+            ...                               check_acyclic=False)
+            >>> sorted(SimulatedExpert(loop).believed_edges("a", "b"))
+            [('a', 'b'), ('b', 'a')]
         """
         low, high = sorted((first, second), key=self.identity)
         key = (low, high, sample)
@@ -216,22 +233,27 @@ class SimulatedExpert:
             self._views[key] = view
         return view
 
-    def _decide(self, low: str, high: str, sample: int) -> Pair | None:
+    def _decide(self, low: str, high: str, sample: int) -> frozenset[Pair]:
         identities = (self.identity(low), self.identity(high))
         draw = _unit_draw(self.seed, "pair", *identities, sample)
-        true_edge = next(
-            (pair for pair in ((low, high), (high, low)) if pair in self.true_edges), None
-        )
-        if true_edge is not None:
+        forward = _unit_draw(self.seed, "direction", *identities, sample) < 0.5
+        true_pairs = [pair for pair in ((low, high), (high, low)) if pair in self.true_edges]
+        if len(true_pairs) == 2:  # a feedback loop between the two
             if draw < self.missed:
-                return None
+                return frozenset()
             if draw < self.missed + self.reversed:
-                return (true_edge[1], true_edge[0])
-            return true_edge
+                return frozenset({true_pairs[0] if forward else true_pairs[1]})
+            return frozenset(true_pairs)
+        if true_pairs:
+            true_edge = true_pairs[0]
+            if draw < self.missed:
+                return frozenset()
+            if draw < self.missed + self.reversed:
+                return frozenset({(true_edge[1], true_edge[0])})
+            return frozenset({true_edge})
         if draw < self.spurious:
-            forward = _unit_draw(self.seed, "direction", *identities, sample) < 0.5
-            return (low, high) if forward else (high, low)
-        return None
+            return frozenset({(low, high) if forward else (high, low)})
+        return frozenset()
 
     def is_correct(self, edge: Pair) -> bool:
         """True when `edge` is in the truth."""
@@ -292,8 +314,8 @@ def _answer_per_node(expert: SimulatedExpert, query: Query) -> Reply:
     for candidate in query.names:
         if candidate == target:  # the prompt lists every variable; an expert skips the target
             continue
-        edge = expert.believed_edge(candidate, target, query.sample)
-        if edge == (candidate, target):
+        edge = (candidate, target)
+        if edge in expert.believed_edges(candidate, target, query.sample):
             causes.append(
                 {
                     "variable": candidate,
@@ -307,8 +329,8 @@ def _answer_per_node(expert: SimulatedExpert, query: Query) -> Reply:
 def _answer_whole(expert: SimulatedExpert, query: Query) -> Reply:
     edges = []
     for first, second in combinations(query.names, 2):
-        edge = expert.believed_edge(first, second, query.sample)
-        if edge is not None:
+        believed = expert.believed_edges(first, second, query.sample)
+        for edge in sorted(believed, key=lambda pair: tuple(map(expert.identity, pair))):
             edges.append(
                 {
                     "cause": edge[0],
@@ -459,7 +481,7 @@ def _answer_critique(expert: SimulatedExpert, query: Query) -> Reply:
     believed = {
         edge
         for first, second in combinations(query.names, 2)
-        if (edge := expert.believed_edge(first, second, query.sample)) is not None
+        for edge in expert.believed_edges(first, second, query.sample)
     }
     findings: list[Reply] = []
     for cause, effect in sorted(drawn - believed):

@@ -10,6 +10,7 @@ import networkx as nx
 from ..core._errors import InputError
 from ..graph._causal_graph import CausalGraph
 from ..graph._importers import GraphLike, as_causal_graph
+from ..graph._structure import require_acyclic, require_oriented
 from ._data_findings import DataOrTests, data_findings, implication_tests_for
 from ._findings import (
     SEVERITY_ORDER,
@@ -69,6 +70,10 @@ def check_graph(
     `SuggestedEdit` where one makes sense (remove the weakest edge of a cycle, replace an
     invalid adjustment set by a valid one). Latent variables are ``graph.latent``.
 
+    A cyclic summary graph (``metadata["acyclic"]`` False, from ``suggest_graph(...,
+    acyclic=False)``) keeps its loops on purpose, so it is refused rather than told to break
+    them; so is a graph with undirected or bidirected edges when a treatment is given.
+
     Args:
         graph: a `CausalGraph` or a `networkx.DiGraph` (nodes with ``latent=True`` or
             DoWhy's ``observed="no"`` are latent).
@@ -86,6 +91,8 @@ def check_graph(
             of treatment and outcome, unknown names, treatment == outcome,
             a latent treatment or outcome, an adjustment set without a treatment and
             outcome, or data that do not fit the graph (a measured variable with no column).
+        CyclicGraphError: a summary graph with feedback loops (the error names them).
+        UnorientedEdgesError: unoriented edges, with a treatment and an outcome.
 
     Example:
         >>> graph = CausalGraph.from_edges(
@@ -103,6 +110,10 @@ def check_graph(
     graph = as_causal_graph(graph)
     if (treatment is None) != (outcome is None):
         raise InputError("give both a treatment and an outcome, or neither")
+    if graph.metadata.get("acyclic") is False:
+        require_acyclic(graph, "check_graph")
+    if treatment is not None:
+        require_oriented(graph, "check_graph")
     adjustment = None if adjustment_set is None else tuple(dict.fromkeys(adjustment_set))
     if adjustment is not None and treatment is None:
         raise InputError("an adjustment set needs a treatment and an outcome")

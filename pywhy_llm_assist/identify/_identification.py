@@ -30,8 +30,9 @@ from typing import TypeAlias
 
 import networkx as nx
 
-from ..core._errors import InputError
+from ..core._errors import CyclicGraphError, InputError
 from ..graph._causal_graph import CausalGraph
+from ..graph._structure import require_oriented
 from ._findings import (
     AdjustmentCheck,
     format_path,
@@ -56,6 +57,7 @@ DEFAULT_TEST_BUDGET = 100_000
 def _resolve(graph: GraphLike, latent: Iterable[str]) -> tuple[nx.DiGraph[str], frozenset[str]]:
     """Return the networkx graph and every latent name (given or marked on the graph)."""
     if isinstance(graph, CausalGraph):
+        require_oriented(graph, "identification")  # an unoriented edge is no direction at all
         return graph.to_networkx(), frozenset(latent) | frozenset(graph.latent)
     if not isinstance(graph, nx.DiGraph):
         raise InputError(
@@ -77,10 +79,12 @@ def _require_node(graph: nx.DiGraph[str], name: str, role: str) -> None:
 
 def _require_dag(graph: nx.DiGraph[str]) -> None:
     if not nx.is_directed_acyclic_graph(graph):
-        cycle = find_cycles(graph, limit=1)[0]
-        raise InputError(
+        cycles = find_cycles(graph)
+        cycle = cycles[0]
+        raise CyclicGraphError(
             f"the graph has a cycle ({format_path([*cycle, cycle[0]])}); identification "
-            "checks need an acyclic graph: remove or reverse an edge of the cycle first"
+            "checks need an acyclic graph: remove or reverse an edge of the cycle first",
+            cycles=cycles,
         )
 
 

@@ -22,9 +22,10 @@ from ..core._files import read_text_file
 from ..core._json_file import first_error
 from ..core._variables import Variable
 from ..graph._causal_graph import CausalGraph, DroppedEdge, Edge, Provenance
+from ._open_edges import apply_open_decisions, check_open_decisions, open_edge_index
 from ._page import FORMAT_VERSION, critique_repr_html, graph_repr_html, to_review_html
 
-ReviewAction = Literal["accept", "reject", "reverse", "add"]
+ReviewAction = Literal["accept", "reject", "reverse", "add", "orient"]
 DECISIONS_FILE_NAME = "review-decisions.json"
 #: Versions of the decisions file this version reads: 1 (no origins, no latent variables), 2.
 READABLE_FORMAT_VERSIONS = (1, FORMAT_VERSION)
@@ -62,7 +63,9 @@ class ReviewDecision(BaseModel):
     """One decision about one edge.
 
     For ``accept``, ``reject`` and ``reverse``, `source` and `target` name an edge of the
-    reviewed graph as it was proposed; for ``add`` they name the new edge.
+    reviewed graph as it was proposed; for ``add`` they name the new edge. For an unoriented
+    edge (``a --- b``) the actions are ``orient`` (`source` -> `target` is the chosen
+    direction), ``accept`` (keep it unoriented) and ``reject``.
 
     Example:
         >>> ReviewDecision(source="smoking", target="cancer", action="accept").action
@@ -235,13 +238,15 @@ def apply_review(
     Accepted edges stay, with a ``review`` provenance naming the reviewer; rejected edges move
     to ``dropped`` (reason ``rejected_in_review``); reversed edges are replaced by the opposite
     edge (the original goes to ``dropped`` with ``reversed=True``); added edges join with a
-    ``review`` provenance. Edges nobody decided about are kept, or dropped when
-    ``unreviewed="drop"``.
+    ``review`` provenance. Unoriented edges are oriented (``orient``), kept open (``accept``)
+    or dropped (``reject``). Edges nobody decided about are kept, or dropped when
+    ``unreviewed="drop"``. A summary graph that keeps feedback loops on purpose
+    (``metadata["acyclic"]`` False) may stay cyclic; any other graph must come out acyclic.
 
     Raises:
         ReviewError: the decisions were made for another graph (the fingerprints differ), name
             an unknown variable or an edge that is not in the graph, contradict each other, or
-            the result has a cycle.
+            the result has a cycle (unless the graph is a summary graph).
 
     Example:
         >>> graph = CausalGraph.from_edges(["a", "b", "c"], [("a", "b"), ("c", "b")])
@@ -263,6 +268,7 @@ def apply_review(
             "the graph the review page was made from"
         )
     by_pair = _check_decisions(graph, loaded)
+    open_chosen = check_open_decisions(graph, loaded.decisions)
     reviewer = loaded.reviewer
     variables = (*graph.variables, *_latent_variables(loaded))
     edges: list[Edge] = []
@@ -290,7 +296,11 @@ def apply_review(
                     provenance=(_stamp(reviewer, _note(decision)),),
                 )
             )
-    _require_acyclic([edge.pair for edge in edges])
+    opened = apply_open_decisions(graph, open_chosen, reviewer, unreviewed=unreviewed)
+    edges += opened.oriented
+    dropped += opened.dropped
+    if not graph.allows_cycles:
+        _require_acyclic([edge.pair for edge in edges])
     metadata = dict(graph.metadata)
     metadata["review"] = {
         "reviewer": reviewer,
@@ -298,6 +308,7 @@ def apply_review(
         "graph_fingerprint": loaded.graph_fingerprint,
         "unreviewed_policy": unreviewed,
         **counts,
+        **(opened.counts if graph.undirected else {}),
     }
     if loaded.latent_variables:
         metadata["review"]["latent_added"] = [item.name for item in loaded.latent_variables]
@@ -305,6 +316,7 @@ def apply_review(
         return CausalGraph(
             variables=variables,
             edges=tuple(edges),
+            undirected=tuple(opened.kept),
             dropped=tuple(dropped),
             usage=graph.usage,
             metadata=metadata,
@@ -419,6 +431,8 @@ def _check_decisions(
         for name in pair:
             if name not in known:
                 raise ReviewError(f"{label} names unknown variable {name!r}")
+        if decision.action == "orient" or open_edge_index(graph, *pair) is not None:
+            continue  # a decision about an unoriented edge: `check_open_decisions` reads it
         if decision.action == "add":
             if decision.source == decision.target:
                 raise ReviewError(f"{label} would add a self-loop")

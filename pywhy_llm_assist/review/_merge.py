@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -247,6 +247,13 @@ def _joined(*texts: str) -> str:
 
 def _choices(graph: CausalGraph, decisions: ReviewDecisions) -> dict[frozenset[str], _Choice]:
     """Every pair this reviewer decided about, as the edge they end up with."""
+    if graph.undirected or any(
+        (target, source) in set(graph.edge_pairs) for source, target in graph.edge_pairs
+    ):
+        raise ReviewError(
+            "merge_reviews does not yet merge reviews of a graph with unoriented edges or "
+            "two-way links (feedback loops); apply each review with apply_review instead"
+        )
     try:
         by_pair = _check_decisions(graph, decisions)
     except ReviewError as error:
@@ -259,8 +266,9 @@ def _choices(graph: CausalGraph, decisions: ReviewDecisions) -> dict[frozenset[s
         "reject": lambda pair: None,
     }
     for pair, decision in by_pair.items():
+        action = cast(VoteAction, decision.action)  # only accept, reject, reverse here
         choices[_key(pair)] = _Choice(
-            directions[decision.action](pair), decision.action, decision.comment, decision.origin
+            directions[action](pair), action, decision.comment, decision.origin
         )
     for decision in decisions.decisions:
         if decision.action != "add":

@@ -9,7 +9,7 @@ var variables = data.variables;
 var round = data.round || null;
 var storageKey = "pywhy-llm-assist-review:" + data.fingerprint;
 var ACTIONS = [["accept", "Accept"], ["reject", "Reject"], ["reverse", "Reverse"]];
-var state = { reviewer: "", decisions: {}, comments: {}, origins: {}, added: [], latents: [] };
+var state = { reviewer: "", decisions: {}, comments: {}, origins: {}, added: [], latents: [], open: {}, openComments: {} };
 var rows = [];
 var comments = [];
 var changes = 0;
@@ -66,6 +66,8 @@ function load() {
       state.origins = saved.origins && typeof saved.origins === "object" ? saved.origins : {};
       state.latents = Array.isArray(saved.latents) ? saved.latents.filter(validLatent) : [];
       state.added = Array.isArray(saved.added) ? saved.added.filter(validAddition) : [];
+      state.open = validOpenState(saved.open);
+      state.openComments = saved.openComments && typeof saved.openComments === "object" ? saved.openComments : {};
     }
   } catch (error) { /* storage unavailable or corrupt: start afresh */ }
 }
@@ -269,7 +271,7 @@ function refresh() {
   });
   var text = "Reviewed " + reviewed + " of " + total + " edges · " + (total - reviewed) +
     " unreviewed · " + counts.accept + " accepted · " + counts.reject + " rejected · " +
-    counts.reverse + " reversed · " + state.added.length + " added";
+    counts.reverse + " reversed · " + state.added.length + " added" + refreshOpen();
   byId("progress").textContent = text;
   byId("progress").setAttribute("data-reviewed", String(reviewed));
   byId("progress-fill").style.width = (total ? (100 * reviewed / total) : 100) + "%";
@@ -343,6 +345,7 @@ function reviewedEdges(extra) {
     pairs.push(action === "reverse" ? [edge.target, edge.source] : [edge.source, edge.target]);
   });
   state.added.forEach(function (item) { pairs.push([item.source, item.target]); });
+  openDecisionPairs().forEach(function (pair) { pairs.push(pair); });
   (extra || []).forEach(function (pair) { pairs.push(pair); });
   return pairs;
 }
@@ -387,6 +390,10 @@ function additionProblem(source, target) {
   if (state.added.some(function (e) { return e.source === source && e.target === target; })) {
     return "That edge is already added.";
   }
+  if (isOpenPair(source, target)) {
+    return "These two are joined by an unoriented edge: orient it in the table of unoriented edges.";
+  }
+  if (data.allows_cycles) { return ""; }
   var cycle = findCycle(reviewedEdges([[source, target]]));
   return cycle ? "Adding it would create a cycle: " + cycle.join(" → ") : "";
 }
@@ -435,7 +442,7 @@ function exportDecisions() {
     return setStatus("status", "Type your name in the Reviewer box before exporting.", "error",
       function () { return !reviewerName(); });
   }
-  if (findCycle(reviewedEdges(null))) {
+  if (!data.allows_cycles && findCycle(reviewedEdges(null))) {
     return setStatus("status", "These decisions leave a cycle: " + findCycle(reviewedEdges(null)).join(" → ") +
       ". Reject or reverse one of its edges, then export again.", "error",
       function () { return !!findCycle(reviewedEdges(null)); });
@@ -459,6 +466,7 @@ function exportDecisions() {
     if (item.origin) { decision.origin = item.origin; }
     decisions.push(decision);
   });
+  openDecisions().forEach(function (decision) { decisions.push(decision); });
   var payload = {
     reviewer: reviewer,
     timestamp: new Date().toISOString(),
@@ -554,6 +562,7 @@ function showRound() {
 load();
 measureHeader();
 buildTable();
+buildOpenTable();
 buildPairRows();
 buildAddForm();
 showRound();

@@ -73,6 +73,19 @@ def _page_data(graph: CausalGraph, title: str) -> dict[str, Any]:
             }
             for edge in graph.edges
         ],
+        "undirected": [
+            {
+                "first": edge.first,
+                "second": edge.second,
+                "kind": edge.kind,
+                "confidence": edge.confidence,
+                "rationale": edge.rationale,
+                "origins": list(dict.fromkeys(item.origin for item in edge.provenance)) or ["user"],
+            }
+            for edge in graph.undirected
+        ],
+        "allows_cycles": graph.allows_cycles,
+        "cycles": [list(cycle) for cycle in graph.cycles],
     }
 
 
@@ -171,7 +184,7 @@ def to_review_html(
 
 
 #: The page's script, in order; one strict-mode function wraps them, so they share one scope.
-_SCRIPTS = ("_page_view.js", "_page_findings.js", "_page.js")
+_SCRIPTS = ("_page_view.js", "_page_findings.js", "_page_open.js", "_page.js")
 
 
 def page_script() -> str:
@@ -214,10 +227,7 @@ def render_review_page(
         "@@TITLE@@": _escape(title),
         "@@SCRIPT_HASH@@": script_hash,
         "@@STYLE@@": _asset("_page.css"),
-        "@@SUMMARY@@": _escape(
-            f"{len(graph.variables)} variables · {len(graph.edges)} edges · "
-            f"{len(graph.dropped)} dropped · fingerprint {graph.fingerprint()}"
-        ),
+        "@@SUMMARY@@": _escape(_summary(graph)),
         "@@SVG@@": render_svg(graph, standalone=False),
         "@@DROPPED@@": _dropped_section(graph),
         "@@CRITIQUE@@": critique_section_html,
@@ -233,6 +243,17 @@ def render_review_page(
         except OSError as error:
             raise InputError(f"cannot write the review page to {str(path)!r}: {error}") from None
     return page
+
+
+def _summary(graph: CausalGraph) -> str:
+    parts = [f"{len(graph.variables)} variables", f"{len(graph.edges)} edges"]
+    if graph.undirected:
+        parts.append(f"{len(graph.undirected)} unoriented")
+    cycles = graph.cycles
+    if cycles:
+        parts.append(f"{len(cycles)} feedback loop{'s' if len(cycles) != 1 else ''}")
+    parts += [f"{len(graph.dropped)} dropped", f"fingerprint {graph.fingerprint()}"]
+    return " · ".join(parts)
 
 
 def _bounds(layout: Layout, shape: Geometry) -> dict[str, float]:

@@ -156,7 +156,7 @@ function setFocus(name) {
   Array.prototype.forEach.call(svg.querySelectorAll("g.pla-node"), function (group) {
     var variable = variables[Number(group.getAttribute("data-node"))];
     group.classList.toggle("pla-focused", !!name && !!variable && variable.name === name);
-  });
+  });  focusOpen(name);
 }
 
 // ------------------------------------------------------------------ routing (mirrors _routing.py)

@@ -1,4 +1,9 @@
-"""Turn votes into a DAG: constraints, thresholds, two-way conflicts and cycles, all reported."""
+"""Turn votes into a graph: constraints, thresholds, two-way conflicts and cycles, all reported.
+
+By default the result is a DAG. With ``acyclic=False`` it is a summary graph that keeps
+feedback loops: both directions of a two-way proposal stay, no cycle is broken, and the
+graph lists its cycles (`CausalGraph.cycles`).
+"""
 
 from __future__ import annotations
 
@@ -59,8 +64,9 @@ def tally(proposals: Iterable[ProposedEdge], samples: int, source: EdgeSource) -
 
 
 class _Assembler:
-    def __init__(self, constraints: Constraints) -> None:
+    def __init__(self, constraints: Constraints, *, acyclic: bool = True) -> None:
         self.constraints = constraints
+        self.acyclic = acyclic
         self.kept: dict[Pair, Edge] = {}
         self.dropped: list[DroppedEdge] = []
 
@@ -134,7 +140,7 @@ class _Assembler:
                     provenance=(provenance,),
                 )
             opposite = self.kept.get((target, source))
-            if opposite is not None:
+            if opposite is not None and self.acyclic:  # a feedback graph keeps both directions
                 self.drop(opposite, "conflict", "contradicts a required edge", reversed_=True)
 
     def settle_conflicts(self) -> None:
@@ -212,21 +218,25 @@ def assemble_graph(
     source: EdgeSource,
     usage: Usage | None = None,
     metadata: Mapping[str, Any] | None = None,
+    acyclic: bool = True,
 ) -> CausalGraph:
-    """Build a DAG from proposals; every discarded or reversed edge is kept in `dropped`.
+    """Build a graph from proposals; every discarded or reversed edge is kept in `dropped`.
 
     Order of rules: self-loops, forbidden edges, tier violations and edges below the vote
     threshold are dropped; required edges are added (their opposites dropped); two-way
     conflicts keep the direction with more votes, then higher confidence; each remaining
     cycle loses its least-supported edge that is not required (and an edge that lost a
-    two-way conflict to it comes back unless it would close a cycle).
+    two-way conflict to it comes back unless it would close a cycle). With ``acyclic=False``
+    the last three steps are skipped: two-way proposals and cycles are kept, and
+    ``metadata["acyclic"]`` is False.
     """
     candidates = tally(proposals, samples, source)
-    assembler = _Assembler(constraints)
+    assembler = _Assembler(constraints, acyclic=acyclic)
     assembler.apply_rules(candidates, threshold)
     assembler.add_required()
-    assembler.settle_conflicts()
-    assembler.break_cycles()
+    if acyclic:
+        assembler.settle_conflicts()
+        assembler.break_cycles()
     order = {name: index for index, name in enumerate(variables.names)}
     edges = sorted(
         assembler.kept.values(), key=lambda edge: (order[edge.source], order[edge.target])
@@ -244,5 +254,5 @@ def assemble_graph(
         edges=tuple(edges),
         dropped=tuple(dropped),
         usage=usage,
-        metadata=dict(metadata or {}),
+        metadata={**(metadata or {}), **({} if acyclic else {"acyclic": False})},
     )

@@ -13,11 +13,15 @@ from ._constraints import Constraints
 
 @dataclass(frozen=True)
 class GraphProblem:
-    """The question a strategy answers: variables, context and background knowledge."""
+    """The question a strategy answers: variables, context and background knowledge.
+
+    `acyclic` False asks for a summary graph that may have feedback loops.
+    """
 
     variables: Variables
     context: str | None
     constraints: Constraints
+    acyclic: bool = True
 
     def described(self, names: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
         """Variables as JSON-ready dicts (name, description and any unit, type, states)."""

@@ -1,4 +1,7 @@
-"""suggest_graph: ask the model for a causal graph and return a valid DAG with evidence."""
+"""suggest_graph: ask the model for a causal graph and return it with its evidence.
+
+A valid DAG by default; with ``acyclic=False`` a summary graph that keeps feedback loops.
+"""
 
 from __future__ import annotations
 
@@ -118,6 +121,7 @@ async def suggest_graph_with(
     tiers: Iterable[Iterable[str]] | None = None,
     personas: Sequence[str] = (),
     progress: ProgressCallback | None = None,
+    acyclic: bool = True,
 ) -> CausalGraph:
     """Ask `language_model` for a causal graph (the engine of `Assistant.suggest_graph`)."""
     collection = Variables(variables)
@@ -131,7 +135,7 @@ async def suggest_graph_with(
         personas = (personas,)
     constraints = Constraints.build(collection, required=required, forbidden=forbidden, tiers=tiers)
     chosen = choose_strategy(strategy, len(collection))
-    problem = GraphProblem(collection, context, constraints)
+    problem = GraphProblem(collection, context, constraints, acyclic=acyclic)
     check_run_size(language_model, chosen, problem, samples)
     queries = [
         query
@@ -153,6 +157,7 @@ async def suggest_graph_with(
         constraints=constraints,
         source=EdgeSource(model=language_model.model, prompt_version=version, strategy=chosen.name),
         usage=usage,
+        acyclic=acyclic,
         metadata={
             "task": "suggest_graph",
             "model": language_model.model,

@@ -44,6 +44,7 @@ class WholeGraphStrategy:
             "context": problem.context,
             "persona": persona,
             "variables": problem.described(),
+            "feedback": not problem.acyclic,
             **constraints,
         }
         pair_count = len(names) * (len(names) - 1)

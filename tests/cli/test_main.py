@@ -148,6 +148,22 @@ def test_suggest_graph_writes_json_and_a_human_summary(
     assert "\r" not in err  # no progress bar: stderr is not a terminal
 
 
+def test_suggest_graph_cyclic_keeps_the_two_way_link_and_lists_the_loop(
+    capsys: pytest.CaptureFixture[str], model: ScriptedModel
+) -> None:
+    code, out, err = run(capsys, "suggest-graph", "--variables", str(HEALTH), "--cyclic")
+    assert code == 0, err
+    graph = CausalGraph.from_json(out)
+    assert {("exercise", "heart_disease"), ("heart_disease", "exercise")} <= set(graph.edge_pairs)
+    assert graph.metadata["acyclic"] is False
+    assert graph.cycles == (
+        ("exercise", "heart_disease"),
+        ("blood_pressure", "heart_disease", "exercise", "body_mass_index"),
+    )
+    assert "feedback loops (2): exercise -> heart_disease -> exercise; blood_pressure" in err
+    assert "conflict" not in err
+
+
 def test_a_second_run_comes_from_the_cache(
     capsys: pytest.CaptureFixture[str], model: ScriptedModel
 ) -> None:

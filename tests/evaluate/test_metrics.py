@@ -5,7 +5,13 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from pywhy_llm_assist import CausalGraph, InputError, Variable
+from pywhy_llm_assist import (
+    CausalGraph,
+    InputError,
+    UndirectedEdge,
+    Variable,
+    normalized_hamming_distance,
+)
 from pywhy_llm_assist.evaluate._metrics import compare_graphs, order_divergence, topological_order
 
 NAMES = ["a", "b", "c", "d"]
@@ -128,3 +134,64 @@ def test_helpers() -> None:
     assert order_divergence(["c", "b", "a"], [("a", "b"), ("b", "c")]) == 2
     # Nodes missing from the order go last, by name.
     assert order_divergence(["a"], [("b", "a"), ("a", "c")]) == 1
+
+
+# --------------------------------------------------------------------------- unoriented, cyclic
+def test_an_undirected_edge_counts_in_the_skeleton_but_claims_no_direction() -> None:
+    predicted = CausalGraph.from_edges(NAMES, [("a", "b")], undirected=[("b", "c"), ("c", "d")])
+    result = compare_graphs(predicted, TRUTH)
+    assert (result.predicted_edges, result.unoriented) == (1, 2)
+    assert result.precision == 1.0  # the one direction claimed is right
+    assert result.recall == pytest.approx(1 / 3)
+    assert result.skeleton_f1 == 1.0
+    assert result.shd == 2 and result.reversed == 2  # b --- c and c --- d are not b -> c, c -> d
+    assert result.orientation_accuracy == pytest.approx(1 / 3)
+
+
+def test_two_cpdags_with_the_same_undirected_edges_agree() -> None:
+    cpdag = CausalGraph.from_edges(NAMES, [], undirected=[("a", "b"), ("c", "b")])
+    swapped = CausalGraph.from_edges(NAMES, [], undirected=[("b", "a"), ("b", "c")])
+    assert compare_graphs(cpdag, swapped).shd == 0
+    bidirected = CausalGraph.from_edges(
+        NAMES, [], undirected=[UndirectedEdge(first="a", second="b", kind="bidirected")]
+    )
+    assert (
+        compare_graphs(bidirected, CausalGraph.from_edges(NAMES, [], undirected=[("a", "b")])).shd
+        == 1
+    )
+
+
+def test_normalized_hamming_distance_by_hand() -> None:
+    loop = CausalGraph.from_edges(NAMES, [("a", "b"), ("b", "a"), ("b", "c")], check_acyclic=False)
+    assert normalized_hamming_distance(loop, loop) == 0.0
+    # Breaking the loop loses one entry of 12 ordered pairs; a reversed edge costs two.
+    assert normalized_hamming_distance(
+        CausalGraph.from_edges(NAMES, [("a", "b"), ("b", "c")]), loop
+    ) == pytest.approx(1 / 12)
+    assert normalized_hamming_distance(
+        CausalGraph.from_edges(NAMES, [("a", "b"), ("b", "a"), ("c", "b")], check_acyclic=False),
+        loop,
+    ) == pytest.approx(2 / 12)
+    assert normalized_hamming_distance(CausalGraph.from_edges(NAMES, []), loop) == pytest.approx(
+        3 / 12
+    )
+    # An undirected edge is both entries: right for a two-way link.
+    open_loop = CausalGraph.from_edges(NAMES, [("b", "c")], undirected=[("a", "b")])
+    assert normalized_hamming_distance(open_loop, loop) == 0.0
+
+
+def test_normalized_hamming_distance_matches_the_adjacency_matrices() -> None:
+    import numpy as np
+
+    generator = np.random.default_rng(3)
+    names = [f"x{index}" for index in range(6)]
+    for _ in range(20):
+        first = (generator.random((6, 6)) < 0.3) & ~np.eye(6, dtype=bool)
+        second = (generator.random((6, 6)) < 0.3) & ~np.eye(6, dtype=bool)
+
+        def graph(matrix: np.ndarray) -> CausalGraph:  # type: ignore[type-arg]
+            pairs = [(names[i], names[j]) for i, j in zip(*np.nonzero(matrix), strict=True)]
+            return CausalGraph.from_edges(names, pairs, check_acyclic=False)
+
+        expected = float((first != second).sum()) / 30
+        assert normalized_hamming_distance(graph(first), graph(second)) == pytest.approx(expected)

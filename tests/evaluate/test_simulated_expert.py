@@ -282,3 +282,44 @@ def test_latency_is_waited_concurrently() -> None:
     graph = _assistant(expert, concurrency=8).suggest_graph(truth.variables, strategy="per_node")
     assert compare_graphs(graph, truth).f1 == 1.0
     assert expert.calls == 8
+
+
+# ----------------------------------------------------------------------------- cyclic truths
+def _loop_truth() -> CausalGraph:
+    names = [f"x{index}" for index in range(8)]
+    edges = [(names[i], names[i + 1]) for i in range(7)]
+    edges += [(names[i + 1], names[i]) for i in range(0, 7, 2)]  # four two-way links
+    return CausalGraph.from_edges(names, edges, check_acyclic=False, metadata={"acyclic": False})
+
+
+def test_two_way_links_are_missed_halved_or_kept_by_the_shared_draw() -> None:
+    truth = _loop_truth()
+    links = [(f"x{i}", f"x{i + 1}") for i in range(0, 7, 2)]
+    assert all(len(SimulatedExpert(truth).believed_edges(*pair)) == 2 for pair in links)
+    assert all(
+        SimulatedExpert(truth, missed=1.0).believed_edges(*pair) == frozenset() for pair in links
+    )
+    halved = SimulatedExpert(truth, reversed=1.0)
+    for pair in links:
+        (only,) = halved.believed_edges(*pair)
+        assert only in (pair, pair[::-1])
+    # The shared draw: an answer right at a higher error rate is right at every lower one.
+    high = SimulatedExpert.with_error(truth, 0.6, seed=2)
+    low = SimulatedExpert.with_error(truth, 0.3, seed=2)
+    for pair in links:
+        if high.believed_edges(*pair) == frozenset({pair, pair[::-1]}):
+            assert low.believed_edges(*pair) == frozenset({pair, pair[::-1]})
+
+
+def test_error_rates_on_a_cyclic_truth_come_out_as_set() -> None:
+    truth = _loop_truth()
+    comparisons = []
+    for seed in range(200):
+        expert = SimulatedExpert(truth, missed=0.2, seed=seed)
+        graph = Assistant("simulated", client=expert, cache_mode="off").suggest_graph(
+            truth.variables, strategy="whole", acyclic=False
+        )
+        comparisons.append(compare_graphs(graph, truth))
+    recall = sum(item.recall for item in comparisons) / len(comparisons)
+    assert recall == pytest.approx(0.8, abs=0.03)
+    assert all(item.precision == 1.0 for item in comparisons)

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from pywhy_llm_assist.graph._causal_graph import CausalGraph, Edge
+from pywhy_llm_assist.graph._causal_graph import CausalGraph, Edge, UndirectedEdge
 from pywhy_llm_assist.graph._layout import (
     MAX_LABEL_CHARACTERS,
     MAX_ROW_WIDTH,
@@ -191,3 +191,50 @@ def test_highlight_marks_names_and_edges() -> None:
     assert svg.count("pla-accent") == 2
     assert re.search(r'<g class="pla-edge pla-accent" data-edge="0"', svg)
     assert re.search(r'<g class="pla-node pla-accent" data-node="2"', svg)
+
+
+# ----------------------------------------------------------------------------- loops and open edges
+def _loops_and_open() -> CausalGraph:
+    return CausalGraph.from_edges(
+        ["prices", "wages", "demand", "season", "rain"],
+        [("prices", "wages"), ("wages", "prices"), ("wages", "demand"), ("demand", "prices")],
+        check_acyclic=False,
+        undirected=[
+            ("season", "rain"),
+            UndirectedEdge(first="rain", second="demand", kind="bidirected"),
+        ],
+    )
+
+
+def test_a_cyclic_graph_is_laid_out_with_both_edges_of_a_two_way_link_apart() -> None:
+    graph = _loops_and_open()
+    layout = layered_layout(graph)
+    routes = {(route.source, route.target): route.points for route in layout.edges}
+    forward, backward = routes[("prices", "wages")], routes[("wages", "prices")]
+    assert forward[0] != backward[-1] and forward[-1] != backward[0]  # own ports at each box
+    # Each route runs from its cause's box to its effect's box.
+    for (source, target), points in routes.items():
+        assert abs(points[0][0] - layout.nodes[source].x) <= layout.nodes[source].width / 2
+        assert abs(points[-1][0] - layout.nodes[target].x) <= layout.nodes[target].width / 2
+    assert layered_layout(graph) == layout  # deterministic
+
+
+def test_unoriented_edges_are_routed_and_drawn_without_a_direction() -> None:
+    graph = _loops_and_open()
+    layout = layered_layout(graph)
+    assert [(route.source, route.target) for route in layout.undirected] == graph.undirected_pairs
+    assert layout.nodes["season"].layer != layout.nodes["rain"].layer
+    root = ElementTree.fromstring(render_svg(graph))
+    groups = {
+        group.get("data-undirected"): group
+        for group in root.iter(f"{SVG}g")
+        if group.get("data-undirected")
+    }
+    undirected, bidirected = groups["0"], groups["1"]
+    shown = lambda group: [arrow.get("display") != "none" for arrow in group.iter(f"{SVG}polygon")]  # noqa: E731
+    assert shown(undirected) == [False, False]
+    assert shown(bidirected) == [True, True]
+    assert "pla-edge" not in (undirected.get("class") or "")  # the edge table's rows index pla-edge
+    title = root.find(f"{SVG}title")
+    assert title is not None and "2 unoriented" in (title.text or "")
+    assert "2 feedback loops" in (title.text or "")
