@@ -144,6 +144,9 @@ SNAPSHOT_TASKS: dict[str, Callable[[Assistant], object]] = {
     "whole_graph": lambda a: a.suggest_graph(
         SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, strategy="whole"
     ),
+    "whole_graph_feedback": lambda a: a.suggest_graph(
+        SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, strategy="whole", acyclic=False
+    ),
     "pairwise": lambda a: a.suggest_graph(
         SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, strategy="pairwise"
     ),

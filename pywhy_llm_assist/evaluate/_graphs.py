@@ -36,6 +36,7 @@ from ..core._errors import GraphFormatError, InputError
 from ..core._files import read_text_file
 from ..core._variables import Variable
 from ..graph._causal_graph import CausalGraph
+from ._scrub import Replacement, scrub_text
 
 BENCHMARKS_VARIABLE = "PYWHY_LLM_ASSIST_BENCHMARKS"
 PACKAGED_FOLDER = Path(__file__).resolve().parent / "benchmark_graphs"
@@ -257,11 +258,14 @@ def neutral_names(count: int) -> list[str]:
 
 
 def rename_variables(graph: CausalGraph, *, seed: int = 0) -> tuple[CausalGraph, dict[str, str]]:
-    """Give the variables neutral names, keeping descriptions, to expose memorisation.
+    """Give the variables neutral names, and scrub the descriptions, to expose memorisation.
 
     Variables are shuffled with `seed` and named ``V01``, ``V02``, ... in that order (and
-    listed in it), so neither the names nor their order reveal the original network.
-    Descriptions, states and every edge are kept.
+    listed in it), so neither the names nor their order reveal the original network. States and
+    every edge are kept; descriptions are kept except that the network's name
+    (``metadata["name"]``) becomes ``[name removed]`` and any original variable name becomes
+    its neutral name (whole words, any case; see `scrub_text`).
+    ``metadata["replacements"]`` lists each replacement (where, original, replacement).
 
     Returns:
         The renamed graph and the mapping original name -> neutral name.
@@ -279,15 +283,34 @@ def rename_variables(graph: CausalGraph, *, seed: int = 0) -> tuple[CausalGraph,
         variable.name: neutral
         for variable, neutral in zip(order, neutral_names(len(order)), strict=True)
     }
-    variables = [variable.model_copy(update={"name": mapping[variable.name]}) for variable in order]
+    network = graph.metadata.get("name")
+    network = network if isinstance(network, str) else None
+    replacements: list[Replacement] = []
+    variables = []
+    for variable in order:
+        neutral = mapping[variable.name]
+        description, found = scrub_text(
+            variable.description, f"description of {neutral}", network=network, mapping=mapping
+        )
+        replacements += found
+        variables.append(variable.model_copy(update={"name": neutral, "description": description}))
     edges = [
         edge.model_copy(update={"source": mapping[edge.source], "target": mapping[edge.target]})
         for edge in graph.edges
     ]
+    undirected = [
+        edge.model_copy(update={"first": mapping[edge.first], "second": mapping[edge.second]})
+        for edge in graph.undirected
+    ]
     renamed = CausalGraph(
         variables=tuple(variables),
         edges=tuple(edges),
-        metadata={**graph.metadata, "renamed": True},
+        undirected=tuple(undirected),
+        metadata={
+            **graph.metadata,
+            "renamed": True,
+            "replacements": [item.as_dict() for item in replacements],
+        },
     )
     return renamed, mapping
 
@@ -295,12 +318,26 @@ def rename_variables(graph: CausalGraph, *, seed: int = 0) -> tuple[CausalGraph,
 def rename_benchmark(
     benchmark: BenchmarkGraph, *, seed: int = 0
 ) -> tuple[BenchmarkGraph, dict[str, str]]:
-    """`rename_variables` for a `BenchmarkGraph` (exposure and outcome renamed too)."""
+    """`rename_variables` for a `BenchmarkGraph`: exposure and outcome renamed, context scrubbed.
+
+    The context loses the network's name and the original variable names as the descriptions
+    do; ``graph.metadata["replacements"]`` lists every replacement, the context's first.
+
+    Example:
+        >>> renamed, mapping = rename_benchmark(load_benchmark("asia"), seed=1)
+        >>> "asia" in renamed.context.lower(), renamed.graph.metadata["replacements"]
+        (False, [])
+    """
     graph, mapping = rename_variables(benchmark.graph, seed=seed)
+    context, found = scrub_text(
+        benchmark.context, "context", network=benchmark.name, mapping=mapping
+    )
+    listed = [item.as_dict() for item in found] + list(graph.metadata["replacements"])
+    graph = graph.model_copy(update={"metadata": {**graph.metadata, "replacements": listed}})
     return (
         BenchmarkGraph(
             graph,
-            benchmark.context,
+            context,
             tuple(mapping[name] for name in benchmark.exposure),
             tuple(mapping[name] for name in benchmark.outcome),
         ),

@@ -148,7 +148,8 @@ async def suggest_graph_with(
         answers = await language_model.ask_many(queries, run)
         usage = run.usage
     proposals = [edge for answer in answers for edge in chosen.proposals(answer)]
-    version = language_model.prompts.version(chosen.template)
+    template = queries[0].template if queries else chosen.template
+    version = language_model.prompts.version(template)
     return assemble_graph(
         collection,
         proposals,

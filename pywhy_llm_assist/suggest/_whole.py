@@ -27,6 +27,10 @@ class WholeGraphReply(ReplyModel):
     edges: list[EdgeItem] = Field(max_length=80)
 
 
+FEEDBACK_TEMPLATE = "whole_graph_feedback"
+"""The whole-graph prompt for ``acyclic=False``: it allows loops instead of forbidding them."""
+
+
 class WholeGraphStrategy:
     """Ask for all edges at once: one query per sample.
 
@@ -44,14 +48,14 @@ class WholeGraphStrategy:
             "context": problem.context,
             "persona": persona,
             "variables": problem.described(),
-            "feedback": not problem.acyclic,
             **constraints,
         }
         pair_count = len(names) * (len(names) - 1)
         return [
             Query(
                 task=self.name,
-                template=self.template,
+                # A summary graph with feedback loops is asked for with its own wording.
+                template=self.template if problem.acyclic else FEEDBACK_TEMPLATE,
                 inputs=inputs,
                 reply_model=WholeGraphReply,
                 names=names,

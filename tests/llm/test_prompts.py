@@ -192,6 +192,7 @@ def _inputs_for(template: str) -> dict[str, object]:
     return {
         "per_node": {**common, "variables": variables, "target": {"name": "a"}, "later": []},
         "whole_graph": {**common, "variables": variables, "tiers": None},
+        "whole_graph_feedback": {**common, "variables": variables, "tiers": None},
         "pairwise": {**common, "variables": variables, "a": {"name": "a"}, "b": {"name": "b"}},
         "critique": {
             **common,
