@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .core._usage import Budget, Usage
     from .core._variables import Variable, Variables
     from .data._implication_tests import ImplicationTest, ImplicationTests, UntestablePair
+    from .data._pc import run_pc
     from .data._refute import test_implications
     from .data._sensitivity import (
         CovariateStrength,
@@ -171,6 +172,7 @@ _SOURCES: dict[str, str] = {
     "normalized_hamming_distance": ".evaluate._metrics",
     "rename_variables": ".evaluate._graphs",
     "run_benchmark": ".evaluate._benchmark",
+    "run_pc": ".data._pc",
     "sensitivity_analysis": ".data._sensitivity",
     "simulate_data": ".data._simulate",
     "suggest_graph": ".assistant._convenience",
@@ -281,6 +283,7 @@ __all__ = [
     "normalized_hamming_distance",
     "rename_variables",
     "run_benchmark",
+    "run_pc",
     "sensitivity_analysis",
     "simulate_data",
     "suggest_graph",

@@ -135,6 +135,13 @@ def snapshot_data_critique(assistant: Assistant) -> object:
     return assistant.critique(draft, context=SNAPSHOT_CONTEXT, data=data)
 
 
+def snapshot_data() -> Any:
+    """Rows drawn from `snapshot_graph` (a triangle: PC leaves all three edges undirected)."""
+    from pywhy_llm_assist import simulate_data
+
+    return simulate_data(snapshot_graph(), 600, seed=0)
+
+
 # One line per task: template name -> how an assistant sends that task's queries.
 # Adding a task (or a strategy) here snapshots its prompt and its reply schema.
 SNAPSHOT_TASKS: dict[str, Callable[[Assistant], object]] = {
@@ -146,6 +153,9 @@ SNAPSHOT_TASKS: dict[str, Callable[[Assistant], object]] = {
     ),
     "whole_graph_feedback": lambda a: a.suggest_graph(
         SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, strategy="whole", acyclic=False
+    ),
+    "orient_edge": lambda a: a.suggest_graph(
+        SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, data=snapshot_data(), strategy="data_first"
     ),
     "pairwise": lambda a: a.suggest_graph(
         SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, strategy="pairwise"

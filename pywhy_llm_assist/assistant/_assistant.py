@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -251,6 +251,9 @@ class Assistant(SensitivityMethods, BatchMethods):
         personas: Sequence[str] = (),
         progress: ProgressOption = None,
         acyclic: bool = True,
+        data: Any = None,
+        types: Mapping[str, str] | None = None,
+        alpha: float = 0.05,
     ) -> CausalGraph:
         """Async twin of `suggest_graph`."""
         with progress_for(progress, "suggest-graph") as callback:
@@ -267,6 +270,9 @@ class Assistant(SensitivityMethods, BatchMethods):
                 personas=personas,
                 progress=callback,
                 acyclic=acyclic,
+                data=data,
+                types=types,
+                alpha=alpha,
             )
 
     def suggest_graph(
@@ -283,14 +289,20 @@ class Assistant(SensitivityMethods, BatchMethods):
         personas: Sequence[str] = (),
         progress: ProgressOption = None,
         acyclic: bool = True,
+        data: Any = None,
+        types: Mapping[str, str] | None = None,
+        alpha: float = 0.05,
     ) -> CausalGraph:
         """Propose a causal DAG over `variables`, with rationale, confidence and provenance.
 
         Args:
             variables: names, a dict name -> description, or `Variable` objects.
             context: a sentence or two about the domain and population.
-            strategy: ``auto`` (default: at most n+1 calls per sample), ``per_node`` (n
-                concurrent calls), ``whole`` (one call) or ``pairwise`` (n(n-1)/2 calls).
+            strategy: ``auto`` (default: at most n+1 calls per sample; ``data_first`` when
+                `data` is given), ``per_node`` (n concurrent calls), ``whole`` (one call),
+                ``pairwise`` (n(n-1)/2 calls) or ``data_first`` (PC on `data`, then the model
+                orients only the edges the data leave open and checks those the data orient: 2
+                calls per undirected and 1 per directed edge of the data graph).
             samples: ask each question this many times; confidence becomes a vote share.
             threshold: least share of samples that must propose an edge.
             required, forbidden: ``(cause, effect)`` pairs known to be present or absent.
@@ -304,10 +316,19 @@ class Assistant(SensitivityMethods, BatchMethods):
                 both directions of a two-way proposal are kept, no cycle is broken, and
                 ``graph.cycles`` lists the loops. DAG-only tools (adjustment sets, the DoWhy
                 hand-off, causal-learn background knowledge) refuse it with `CyclicGraphError`.
+            data: a pandas DataFrame with a column per variable, for ``data_first``
+                (missing values allowed: each test uses its own complete rows).
+            types: ``{"name": "continuous" | "discrete"}`` where the data's detected kind is
+                wrong (``data_first``).
+            alpha: the level of PC's conditional-independence tests (``data_first``).
 
         Returns:
             A `CausalGraph` (acyclic unless ``acyclic=False``); `graph.dropped` lists every
-            edge that was discarded or reversed, with the reason.
+            edge that was discarded or reversed, with the reason. With ``data_first``, the
+            edges the data cannot orient and the model did not settle stay in
+            ``graph.undirected`` for review, and ``graph.metadata["data_first"]`` says where
+            each direction came from (data, model, both, implied, open) and how often the
+            model agreed with the directions the data found by themselves (``calibration``).
 
         Example:
             >>> from pywhy_llm_assist.testing import ScriptedModel
@@ -332,6 +353,9 @@ class Assistant(SensitivityMethods, BatchMethods):
                 personas=personas,
                 progress=progress,
                 acyclic=acyclic,
+                data=data,
+                types=types,
+                alpha=alpha,
             )
         )
 

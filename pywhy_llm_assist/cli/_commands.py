@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .. import (
     Assistant,
@@ -205,6 +206,23 @@ def report_graph(
         report.line(f"{indent}usage: {graph.usage.summary()}")
 
 
+def data_first_summary(found: dict[str, Any]) -> str:
+    """One line: where the directions came from, and the model's calibration."""
+    directions = ", ".join(f"{count} {name}" for name, count in found["directions"].items())
+    calibration = found["calibration"]
+    accuracy = calibration["accuracy"]
+    agreed = (
+        f"the model agreed with {calibration['agreed']} of {calibration['asked']} directions the "
+        f"data found by themselves ({accuracy:.0%})"
+        if accuracy is not None
+        else "the data oriented no edge by themselves, so there is no calibration"
+    )
+    calls = found["calls"]
+    return (
+        f"directions: {directions}; {agreed}; {calls['queries']} queries (bound {calls['bound']})"
+    )
+
+
 # --------------------------------------------------------------------------- inputs
 def described_graph(args: argparse.Namespace) -> CausalGraph:
     """The positional GRAPH, with descriptions from ``--variables`` when given."""
@@ -225,6 +243,8 @@ def run_suggest_graph(args: argparse.Namespace) -> int:
         graph = call(assistant, bar)
     strategy = graph.metadata.get("strategy", "?")
     report_graph(report, graph, f"suggested graph (model {assistant.model}, strategy {strategy})")
+    if "data_first" in graph.metadata:
+        report.line(data_first_summary(graph.metadata["data_first"]))
     report.line(f"wrote the graph to {write_graph(graph, args)}")
     return 0
 

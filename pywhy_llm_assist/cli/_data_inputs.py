@@ -168,3 +168,43 @@ def implication_tests_from(args: argparse.Namespace, graph: CausalGraph) -> Impl
     if getattr(args, "quiet", False):
         options["progress"] = False
     return test_implications(graph, frame, **options)
+
+
+def add_discovery_options(parser: argparse.ArgumentParser) -> None:
+    """``--data``, ``--data-format``, ``--alpha`` and ``--types`` for ``suggest-graph``."""
+    group = parser.add_argument_group("data (strategy data_first)")
+    group.add_argument(
+        "--data",
+        metavar="FILE",
+        help="data to learn the graph from with PC (.csv, .tsv, .parquet); the model then "
+        "orients only the edges the data leave open (strategy data_first, the default with data)",
+    )
+    group.add_argument(
+        "--data-format",
+        choices=tuple(DATA_READERS),
+        help="data file format (default: by extension)",
+    )
+    group.add_argument(
+        "--alpha",
+        type=_alpha,
+        default=0.05,
+        metavar="A",
+        help="level of PC's conditional-independence tests (default 0.05)",
+    )
+    group.add_argument(
+        "--types",
+        metavar="A=KIND,...",
+        help="correct a detected variable type: KIND is continuous or discrete",
+    )
+
+
+def discovery_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The `suggest_graph` keyword arguments for ``--data`` (empty without it)."""
+    path = getattr(args, "data", None)
+    if path is None:
+        return {}
+    return {
+        "data": read_data(path, getattr(args, "data_format", None)),
+        "alpha": args.alpha,
+        "types": parse_types(args.types),
+    }

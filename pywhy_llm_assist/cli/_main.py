@@ -45,7 +45,7 @@ from ._commands import (
     run_suggest_graph,
 )
 from ._data_commands import configure_test_implications, run_test_implications
-from ._data_inputs import add_data_options
+from ._data_inputs import add_data_options, add_discovery_options
 from ._failures import (
     cache_failures,
     one_line,
@@ -130,8 +130,9 @@ def _configure_suggest_graph(parser: argparse.ArgumentParser) -> None:
         "--strategy",
         type=lambda text: text.replace("-", "_"),
         choices=STRATEGIES,
-        help="auto (default), per_node (n calls), whole (1 call), pairwise (n(n-1)/2 calls)"
-        + environment("strategy"),
+        help="auto (default; data_first with --data), per_node (n calls), whole (1 call), "
+        "pairwise (n(n-1)/2 calls), data_first (PC on --data, then 2 calls per edge the data "
+        "leave open and 1 per edge they orient)" + environment("strategy"),
     )
     group.add_argument(
         "--samples",
@@ -168,6 +169,7 @@ def _configure_suggest_graph(parser: argparse.ArgumentParser) -> None:
         help="keep feedback loops: a cyclic summary graph (two-way links and cycles kept, "
         "listed in the output); DAG-only tools refuse it",
     )
+    add_discovery_options(parser)
 
 
 def _configure_critique(parser: argparse.ArgumentParser) -> None:

@@ -22,7 +22,7 @@ from .. import (
     check_graph,
 )
 from ..core._errors import InputError
-from ._data_inputs import implication_tests_from
+from ._data_inputs import discovery_options, implication_tests_from
 from ._inputs import (
     describe_graph,
     parse_edges,
@@ -87,6 +87,7 @@ def suggest_graph_call(args: argparse.Namespace) -> Callable[[Assistant, Progres
     required = parse_edges(args.required, "--required")
     forbidden = parse_edges(args.forbidden, "--forbidden")
     strategy, samples = setting(args, "strategy"), setting(args, "samples")
+    learned_from = discovery_options(args)  # read before any model call: a bad file fails fast
 
     def call(assistant: Assistant, progress: Progress) -> CausalGraph:
         return assistant.suggest_graph(
@@ -101,6 +102,7 @@ def suggest_graph_call(args: argparse.Namespace) -> Callable[[Assistant, Progres
             personas=tuple(args.persona),
             progress=progress,
             acyclic=not args.cyclic,
+            **learned_from,
         )
 
     return call

@@ -57,7 +57,8 @@ def _unit_draw(*parts: object) -> float:
 class SimulatedExpert:
     """A test double that answers like an expert who knows `truth`, up to chosen error rates.
 
-    It answers ``per_node``, ``whole`` and ``pairwise`` graph queries, the ``confounders``,
+    It answers ``per_node``, ``whole``, ``pairwise`` and ``orient_edge`` (data_first) graph
+    queries, the ``confounders``,
     ``mediators``, ``instruments`` and ``negative_controls`` queries (from the true graph's
     structure, with missed and spurious items at the same rates), ``critique`` queries
     (the differences between the analyst's graph and its view) and ``elicit_sensitivity``
@@ -360,6 +361,29 @@ def _answer_pairwise(expert: SimulatedExpert, query: Query) -> Reply:
     }
 
 
+def _answer_orient(expert: SimulatedExpert, query: Query) -> Reply:
+    """An ``orient_edge`` question (data_first): the pair's direction in the expert's view.
+
+    The view is the same shared draw the graph queries use, so asking with the two variables
+    swapped gives the same answer (the expert has no order bias).
+    """
+    first, second = query.subject
+    believed = expert.believed_edges(first, second, query.sample)
+    if len(believed) != 1:  # nothing, or a two-way link: no single direction to give
+        correct = not believed and not {(first, second), (second, first)} & expert.true_edges
+        return {
+            "direction": "neither",
+            "rationale": "simulated expert: no single direct causal direction in its graph",
+            "confidence": expert.confidence(correct),
+        }
+    (edge,) = believed
+    return {
+        "direction": "a_causes_b" if edge == (first, second) else "b_causes_a",
+        "rationale": expert.rationale(edge),
+        "confidence": expert.confidence(expert.is_correct(edge)),
+    }
+
+
 # ---------------------------------------------------------------------- identification
 def _common_causes(network: nx.DiGraph[str], treatment: str, outcome: str) -> set[str]:
     if treatment not in network or outcome not in network:
@@ -546,6 +570,7 @@ ANSWERS: dict[str, Callable[[SimulatedExpert, Query], Reply]] = {
     "per_node": _answer_per_node,
     "whole": _answer_whole,
     "pairwise": _answer_pairwise,
+    "orient_edge": _answer_orient,
     "confounders": _answer_confounders,
     "mediators": _answer_mediators,
     "instruments": _answer_instruments,

@@ -1,13 +1,15 @@
 """suggest_graph: ask the model for a causal graph and return it with its evidence.
 
-A valid DAG by default; with ``acyclic=False`` a summary graph that keeps feedback loops.
+A valid DAG by default; with ``acyclic=False`` a summary graph that keeps feedback loops; with
+data and ``strategy="data_first"`` a graph learned from the data whose open edges the model
+orients (`_data_first`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
-from typing import Literal
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
 
 from ..core._errors import InputError
 from ..core._variables import Variables, VariablesLike
@@ -16,12 +18,17 @@ from ..llm._engine import LanguageModel, ProgressCallback
 from ..llm._limits import PromptTooLargeError, estimate_tokens
 from ._assembly import EdgeSource, assemble_graph
 from ._constraints import Constraints
+from ._data_first import STRATEGY as DATA_FIRST
+from ._data_first_run import check_data_first_options, data_first_graph
 from ._pairwise import PairwiseStrategy
 from ._per_node import PerNodeStrategy
 from ._strategy import GraphProblem, GraphStrategy
 from ._whole import WholeGraphStrategy
 
-StrategyName = Literal["auto", "per_node", "whole", "pairwise"]
+if TYPE_CHECKING:
+    from ..data._types import DataLike
+
+StrategyName = Literal["auto", "per_node", "whole", "pairwise", "data_first"]
 
 STRATEGIES: dict[str, GraphStrategy] = {
     strategy.name: strategy
@@ -104,7 +111,8 @@ def choose_strategy(name: str, variable_count: int) -> GraphStrategy:
         return STRATEGIES[name]
     except KeyError:
         raise InputError(
-            f"unknown strategy {name!r}: choose one of auto, {', '.join(STRATEGIES)}"
+            f"unknown strategy {name!r}: choose one of auto, {', '.join(STRATEGIES)}, "
+            f"{DATA_FIRST} (with data)"
         ) from None
 
 
@@ -122,8 +130,14 @@ async def suggest_graph_with(
     personas: Sequence[str] = (),
     progress: ProgressCallback | None = None,
     acyclic: bool = True,
+    data: DataLike | None = None,
+    types: Mapping[str, str] | None = None,
+    alpha: float = 0.05,
 ) -> CausalGraph:
     """Ask `language_model` for a causal graph (the engine of `Assistant.suggest_graph`)."""
+    if strategy == "auto" and data is not None:
+        strategy = DATA_FIRST
+    check_data_first_options(strategy, data, samples=samples, acyclic=acyclic)
     collection = Variables(variables)
     if len(collection) < 2:
         raise InputError("suggest_graph needs at least two variables")
@@ -134,6 +148,17 @@ async def suggest_graph_with(
     if isinstance(personas, str):
         personas = (personas,)
     constraints = Constraints.build(collection, required=required, forbidden=forbidden, tiers=tiers)
+    if strategy == DATA_FIRST and data is not None:
+        problem = GraphProblem(collection, context, constraints)
+        return await data_first_graph(
+            language_model,
+            problem,
+            data,
+            alpha=alpha,
+            types=types,
+            personas=personas,
+            progress=progress,
+        )
     chosen = choose_strategy(strategy, len(collection))
     problem = GraphProblem(collection, context, constraints, acyclic=acyclic)
     check_run_size(language_model, chosen, problem, samples)

@@ -194,6 +194,7 @@ def _inputs_for(template: str) -> dict[str, object]:
         "whole_graph": {**common, "variables": variables, "tiers": None},
         "whole_graph_feedback": {**common, "variables": variables, "tiers": None},
         "pairwise": {**common, "variables": variables, "a": {"name": "a"}, "b": {"name": "b"}},
+        "orient_edge": {**common, "variables": variables, "a": "a", "b": "b"},
         "critique": {
             **common,
             "variables": [{"name": "a"}, {"name": "b"}],
