@@ -10,7 +10,8 @@ A benchmark file is one JSON object:
   "license": "...",
   "exposure": ["..."], "outcome": ["..."],          (optional)
   "variables": [{"name": "...", "description": "...", "states": ["...", ...]}],
-  "edges": [["cause", "effect"], ...]
+  "edges": [["cause", "effect"], ...],
+  "cyclic": true                                    (optional: a summary graph with loops)
 }
 ```
 
@@ -41,6 +42,8 @@ from ._scrub import Replacement, scrub_text
 BENCHMARKS_VARIABLE = "PYWHY_LLM_ASSIST_BENCHMARKS"
 PACKAGED_FOLDER = Path(__file__).resolve().parent / "benchmark_graphs"
 """The benchmark graphs shipped inside the package."""
+CYCLIC_FOLDER = PACKAGED_FOLDER / "cyclic"
+"""Packaged cyclic summary graphs (feedback loops), for ``acyclic=False``; not in the defaults."""
 
 
 class BenchmarkVariable(BaseModel):
@@ -72,6 +75,7 @@ class BenchmarkFile(BaseModel):
     license: str | None = None
     exposure: tuple[str, ...] = ()
     outcome: tuple[str, ...] = ()
+    cyclic: bool = False
     variables: list[BenchmarkVariable] = Field(min_length=2)
     edges: list[tuple[str, str]]
 
@@ -133,11 +137,15 @@ def list_benchmarks(folder: str | Path | None = None) -> list[str]:
 
 
 def _find(name: str) -> Path:
-    for location in dict.fromkeys((benchmark_folder(), PACKAGED_FOLDER)):
+    for location in dict.fromkeys((benchmark_folder(), PACKAGED_FOLDER, CYCLIC_FOLDER)):
         candidate = location / f"{name}.json"
         if candidate.is_file():
             return candidate
-    known = sorted(set(list_benchmarks()) | set(list_benchmarks(PACKAGED_FOLDER)))
+    known = sorted(
+        set(list_benchmarks())
+        | set(list_benchmarks(PACKAGED_FOLDER))
+        | set(list_benchmarks(CYCLIC_FOLDER))
+    )
     raise InputError(
         f"no benchmark graph called {name!r} in {benchmark_folder()} or the packaged graphs; "
         f"known: {', '.join(known)} (or give a path to a JSON file or folder)"
@@ -147,7 +155,9 @@ def _find(name: str) -> Path:
 def load_benchmark(path_or_name: str | Path) -> BenchmarkGraph:
     """Read one benchmark graph from a JSON file, or by name from `benchmark_folder`.
 
-    A name missing from `benchmark_folder` is also looked up among the packaged graphs.
+    A name missing from `benchmark_folder` is also looked up among the packaged graphs, and
+    then among the packaged cyclic summary graphs (``climate_feedbacks``), which no default
+    selection includes.
 
     Args:
         path_or_name: a file path, or a name such as ``"asia"``.
@@ -193,15 +203,25 @@ def _build(parsed: BenchmarkFile, path: Path) -> BenchmarkGraph:
         for item in parsed.variables
     ]
     try:
-        graph = CausalGraph.from_edges(variables, parsed.edges, origin="import")
+        graph = CausalGraph.from_edges(
+            variables, parsed.edges, origin="import", check_acyclic=not parsed.cyclic
+        )
     except InputError as error:
-        raise GraphFormatError(f"{path}: {error}") from None
+        raise GraphFormatError(
+            f"{path}: {error}" + ("" if parsed.cyclic else ' (a summary graph says "cyclic": true)')
+        ) from None
     names = set(graph.names)
     for role, chosen in (("exposure", parsed.exposure), ("outcome", parsed.outcome)):
         unknown = [name for name in chosen if name not in names]
         if unknown:
             raise GraphFormatError(f"{path}: {role} names unknown variables {unknown!r}")
-    metadata = {"name": parsed.name, "source": parsed.source, "license": parsed.license}
+    metadata: dict[str, Any] = {
+        "name": parsed.name,
+        "source": parsed.source,
+        "license": parsed.license,
+    }
+    if parsed.cyclic:
+        metadata["acyclic"] = False
     return BenchmarkGraph(
         graph.model_copy(update={"metadata": metadata}),
         parsed.context,

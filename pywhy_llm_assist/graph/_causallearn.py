@@ -79,8 +79,12 @@ def _sepset_note(result: Any, positions: Mapping[str, int], pair: Pair) -> str:
         return ""
     if not recorded:
         return ""
-    sets = sorted({tuple(sorted(names[int(item)] for item in group)) for group in recorded})
-    shown = " or ".join("{" + ", ".join(group) + "}" if group else "nothing" for group in sets[:3])
+    sets = sorted(
+        {tuple(sorted(names[int(item)] for item in group)) for group in recorded},
+        key=lambda group: (len(group), group),
+    )
+    smallest = sets[0]  # the smallest separating set PC recorded says the most
+    shown = "{" + ", ".join(smallest) + "}" if smallest else "no other variable"
     return f"; the data found them independent given {shown}"
 
 

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
+import networkx as nx
+
 Pair = tuple[str, str]
 
 
@@ -91,8 +93,23 @@ class Pdag:
         """The v-structures ``a -> b <- c`` (``a``, ``c`` not adjacent) orienting a -> b creates."""
         return [(a, b, c) for c in sorted(self.parents(b)) if c != a and not self.adjacent(a, c)]
 
+    def v_structures(self) -> set[tuple[str, str, str]]:
+        """Every ``a -> b <- c`` with ``a`` and ``c`` not adjacent (``a < c``)."""
+        found = set()
+        for node in self.nodes:
+            parents = sorted(self.parents(node))
+            for first, second in combinations(parents, 2):
+                if not self.adjacent(first, second):
+                    found.add((first, node, second))
+        return found
+
     def apply_meek(self) -> list[Pair]:
-        """Apply Meek's rules 1-4 until nothing changes; return the edges they oriented."""
+        """Apply Meek's rules 1-4 until nothing changes; return the edges they oriented.
+
+        An orientation that would close a directed cycle is skipped, as causal-learn's ``meek``
+        does: it never happens in a graph with a consistent extension, and a graph learned with
+        test errors (colliders that contradict each other) must not gain a cycle from the rules.
+        """
         oriented: list[Pair] = []
         changed = True
         while changed:
@@ -100,12 +117,28 @@ class Pdag:
             for key in sorted(self.undirected, key=sorted):
                 first, second = sorted(key)
                 for a, b in ((first, second), (second, first)):
-                    if self.is_undirected(a, b) and self._implied(a, b):
+                    if self.is_undirected(a, b) and self._implied(a, b) and not self._reaches(b, a):
                         self.orient(a, b)
                         oriented.append((a, b))
                         changed = True
                         break
         return oriented
+
+    def _reaches(self, start: str, goal: str) -> bool:
+        """True if a directed path leads from `start` to `goal`."""
+        children: dict[str, list[str]] = {}
+        for a, b in self.directed:
+            children.setdefault(a, []).append(b)
+        seen, stack = {start}, [start]
+        while stack:
+            node = stack.pop()
+            if node == goal:
+                return True
+            for child in children.get(node, ()):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return False
 
     def _implied(self, a: str, b: str) -> bool:
         """True if one of Meek's rules orients the undirected edge ``a --- b`` as ``a -> b``."""
@@ -175,12 +208,21 @@ class OrientationCheck:
     implied: tuple[Pair, ...] = ()
 
 
-def try_orient(pdag: Pdag, a: str, b: str) -> OrientationCheck:
+def try_orient(pdag: Pdag, a: str, b: str, *, extendable: bool | None = None) -> OrientationCheck:
     """Orient ``a --- b`` as ``a -> b`` in `pdag` if that stays consistent, then apply Meek.
 
     Refused (and `pdag` left unchanged) when the edge is not undirected, when it would create a
     new v-structure, or when no DAG extension without new v-structures would remain (a cycle
-    would be forced).
+    would be forced). A PDAG learned from finite data can already have no such extension (test
+    errors make PC's colliders contradict each other); then, since the criterion cannot
+    separate good orientations from bad ones, an orientation is refused only when its directed
+    edges would form a cycle.
+
+    Args:
+        pdag: the graph, changed in place when the orientation is accepted.
+        a, b: the orientation ``a -> b``.
+        extendable: whether `pdag` has a consistent extension, when the caller knows
+            (default: computed).
 
     Example:
         >>> pdag = Pdag.build("abc", directed=[("a", "b")], undirected=[("b", "c")])
@@ -195,10 +237,24 @@ def try_orient(pdag: Pdag, a: str, b: str) -> OrientationCheck:
         return OrientationCheck(
             False, f"it would make a new v-structure {first[2]} -> {first[1]} <- {first[0]}"
         )
+    if extendable is None:
+        extendable = pdag.has_consistent_extension()
     trial = pdag.copy()
     trial.orient(a, b)
     implied = trial.apply_meek()
-    if not trial.has_consistent_extension():
+    # The rules draw sound consequences only from a consistent orientation: from an
+    # inconsistent one they can produce a collider the data never had.
+    drawn = sorted(trial.v_structures() - pdag.v_structures())
+    if drawn:
+        first = drawn[0]
+        return OrientationCheck(
+            False,
+            f"with what it implies, it would make a new v-structure "
+            f"{first[0]} -> {first[1]} <- {first[2]}",
+        )
+    if extendable and not trial.has_consistent_extension():
         return OrientationCheck(False, "no acyclic orientation of the other edges would remain")
+    if not extendable and not nx.is_directed_acyclic_graph(nx.DiGraph(list(trial.directed))):
+        return OrientationCheck(False, "it would close a directed cycle")
     pdag.directed, pdag.undirected = trial.directed, trial.undirected
     return OrientationCheck(True, implied=tuple(implied))

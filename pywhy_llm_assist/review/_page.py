@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core._errors import InputError
+from ..core._text import counted
 from ..graph._causal_graph import CausalGraph, Edge
 from ..graph._layout import Layout, layered_layout, render_svg
 from ..graph._routing import Geometry, geometry
@@ -308,6 +309,17 @@ def graph_repr_html(graph: CausalGraph) -> str:
         ]
         for edge in graph.edges
     ]
+    rows += [
+        [
+            _escape(edge.first),
+            _escape(f"{edge.symbol} {edge.second}"),
+            f"{edge.confidence:.2f}",
+            "open",
+            _escape(", ".join(dict.fromkeys(item.origin for item in edge.provenance))),
+            _escape(edge.rationale),
+        ]
+        for edge in graph.undirected
+    ]
     table = _inline_table(["Cause", "Effect", "Confidence", "Votes", "Origin", "Rationale"], rows)
     dropped = ""
     if graph.dropped:
@@ -326,13 +338,15 @@ def graph_repr_html(graph: CausalGraph) -> str:
         )
     summary = _escape(
         f"CausalGraph: {len(graph.variables)} variables, {len(graph.edges)} edges"
+        + (f", {len(graph.undirected)} unoriented" if graph.undirected else "")
+        + (f", {counted(len(graph.cycles), 'feedback loop')}" if graph.cycles else "")
         + (f", {len(graph.latent)} latent" if graph.latent else "")
     )
     return (
         "<div class='pywhy-llm-assist-graph' style='font-family:system-ui,sans-serif'>"
         f"<div style='font-weight:600;margin-bottom:4px'>{summary}</div>"
         f"<div style='overflow:auto;max-height:720px'>{render_svg(graph, standalone=False)}</div>"
-        f"<details><summary>{len(graph.edges)} edges</summary>{table}</details>{dropped}</div>"
+        f"<details><summary>{len(rows)} edges</summary>{table}</details>{dropped}</div>"
     )
 
 

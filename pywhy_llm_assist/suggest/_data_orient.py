@@ -72,7 +72,9 @@ def _violates(constraints: Constraints, source: str, target: str) -> str:
 
 def _orient(
     pdag: Pdag, ledger: _Ledger, proposals: list[tuple[float, Pair]], rules: Constraints
-) -> None:
+) -> bool:
+    """Apply the proposals, most confident first; return whether PC's graph was extendable."""
+    extendable = pdag.has_consistent_extension()  # accepted orientations keep it so
     for score, (source, target) in sorted(proposals, key=lambda item: (-item[0], item[1])):
         key = _key((source, target))
         if (source, target) in pdag.directed:
@@ -87,7 +89,7 @@ def _orient(
             )
             continue
         reason = _violates(rules, source, target) or ""
-        check = None if reason else try_orient(pdag, source, target)
+        check = None if reason else try_orient(pdag, source, target, extendable=extendable)
         if check is not None and check.accepted:
             ledger.accepted[(source, target)] = score
             for implied in check.implied:
@@ -96,6 +98,7 @@ def _orient(
         reason = reason or (check.reason if check is not None else "")
         ledger.notes[key] = f"the model says {source} -> {target}, but {reason}: left open"
         ledger.refused.append({"edge": [source, target], "reason": reason})
+    return extendable
 
 
 def combine(
@@ -141,13 +144,14 @@ def combine(
             calibration["reversed"] += 1
         else:
             calibration[answer.kind] += 1
-    _orient(pdag, ledger, proposals, constraints)
+    extendable = _orient(pdag, ledger, proposals, constraints)
     edges = _directed_edges(data_graph, pdag, ledger, source)
     kept_open = _open_edges(data_graph, pdag, ledger, source)
     graph = CausalGraph(
         variables=data_graph.variables, edges=tuple(edges), undirected=tuple(kept_open)
     )
     report = _report(data_graph, graph, ledger, calibration)
+    report["data_graph"]["consistent"] = extendable
     return graph, report
 
 
@@ -207,6 +211,12 @@ def _directed_edges(
                 "accepted"
             )
             confidence = ledger.accepted.get(cause, 1.0)
+        found = tuple(
+            item.model_copy(update={"note": f"{item.note or 'data'}: adjacency; direction open"})
+            if item.origin == "data"
+            else item
+            for item in adjacency.provenance
+        )
         edges.append(
             Edge(
                 source=pair[0],
@@ -215,7 +225,7 @@ def _directed_edges(
                 votes=0,
                 asked=0,
                 rationale=rationale,
-                provenance=(*adjacency.provenance, stamp),
+                provenance=(*found, stamp),
             )
         )
     return edges

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from pywhy_llm_assist.evaluate._graphs import (
+    CYCLIC_FOLDER,
     PACKAGED_FOLDER,
     load_benchmark,
     rename_benchmark,
@@ -17,7 +18,7 @@ from pywhy_llm_assist.evaluate._graphs import (
 )
 from pywhy_llm_assist.evaluate._scrub import NETWORK_PLACEHOLDER, scrub_text
 
-PACKAGED = sorted(path.stem for path in PACKAGED_FOLDER.glob("*.json"))
+PACKAGED = sorted([*PACKAGED_FOLDER.glob("*.json"), *CYCLIC_FOLDER.glob("*.json")])
 # Words that assert a causal link; a context may describe the setting, never an edge.
 CAUSAL_WORDS = (
     "cause", "causes", "caused", "causing", "leads to", "lead to", "results in", "affects",
@@ -36,9 +37,10 @@ def network_spellings(name: str) -> list[str]:
     return list({name, name.replace("_", " ")})
 
 
-@pytest.mark.parametrize("name", PACKAGED)
-def test_no_packaged_context_names_its_network_a_variable_or_a_causal_link(name: str) -> None:
-    benchmark = load_benchmark(name)
+@pytest.mark.parametrize("path", PACKAGED, ids=lambda path: path.stem)
+def test_no_packaged_context_names_its_network_a_variable_or_a_causal_link(path: Path) -> None:
+    benchmark = load_benchmark(path)
+    name = benchmark.name
     context = benchmark.context or ""
     assert context, f"{name} has no context sentence"
     for spelling in network_spellings(name):
@@ -51,9 +53,10 @@ def test_no_packaged_context_names_its_network_a_variable_or_a_causal_link(name:
         assert not mentions(context, word), (name, word)
 
 
-@pytest.mark.parametrize("name", PACKAGED)
-def test_no_packaged_description_names_the_network_or_another_variable(name: str) -> None:
-    benchmark = load_benchmark(name)
+@pytest.mark.parametrize("path", PACKAGED, ids=lambda path: path.stem)
+def test_no_packaged_description_names_the_network_or_another_variable(path: Path) -> None:
+    benchmark = load_benchmark(path)
+    name = benchmark.name
     for variable in benchmark.graph.variables:
         for spelling in network_spellings(name):
             if spelling.casefold() != variable.name.casefold():
@@ -63,12 +66,13 @@ def test_no_packaged_description_names_the_network_or_another_variable(name: str
                 assert not mentions(variable.description, other), (variable.name, other)
 
 
-@pytest.mark.parametrize("name", PACKAGED)
+@pytest.mark.parametrize("path", PACKAGED, ids=lambda path: path.stem)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_the_renamed_mode_leaves_no_original_name_in_any_text_it_sends(
-    name: str, seed: int
+    path: Path, seed: int
 ) -> None:
-    original = load_benchmark(name)
+    original = load_benchmark(path)
+    name = original.name
     renamed, mapping = rename_benchmark(original, seed=seed)
     texts = [renamed.context or ""] + [variable.description for variable in renamed.graph.variables]
     for text in texts:

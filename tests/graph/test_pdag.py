@@ -148,3 +148,46 @@ def test_meek_rule_three_and_four() -> None:
         undirected=[("a", "b"), ("a", "c"), ("a", "d")],
     )
     assert ("a", "b") in rule4.apply_meek()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_any_sequence_of_accepted_orientations_keeps_the_colliders_and_an_extension(
+    seed: int,
+) -> None:
+    dag = random_dag(9, 0.4, seed)
+    cpdag = pattern(dag)
+    cpdag.apply_meek()
+    colliders = cpdag.v_structures()
+    generator = random.Random(seed)
+    trial = cpdag.copy()
+    for _ in range(30):
+        if not trial.undirected:
+            break
+        a, b = generator.sample(sorted(generator.choice(sorted(trial.undirected, key=sorted))), 2)
+        try_orient(trial, a, b)
+    assert trial.v_structures() == colliders
+    assert trial.has_consistent_extension()
+    assert cpdag.directed <= trial.directed
+
+
+def test_a_pdag_without_any_extension_still_refuses_cycles_and_new_colliders() -> None:
+    # What PC can return with test errors: bronc -> smoke and smoke --- lung with a directed
+    # path lung -> either -> dysp -> bronc: neither orientation of smoke --- lung is consistent.
+    pdag = Pdag.build(
+        ["asia", "tub", "either", "lung", "dysp", "bronc", "smoke"],
+        directed=[
+            ("tub", "either"),
+            ("lung", "either"),
+            ("either", "dysp"),
+            ("dysp", "bronc"),
+            ("bronc", "smoke"),
+        ],
+        undirected=[("asia", "tub"), ("smoke", "lung")],
+    )
+    assert not pdag.has_consistent_extension()
+    assert try_orient(pdag, "asia", "tub").accepted  # unrelated to the contradiction
+    cycle = try_orient(pdag, "smoke", "lung")
+    assert not cycle.accepted and "cycle" in cycle.reason
+    collider = try_orient(pdag, "lung", "smoke")
+    assert not collider.accepted and "v-structure" in collider.reason
+    assert pdag.is_undirected("smoke", "lung")

@@ -119,3 +119,14 @@ def test_merging_reviews_of_a_graph_with_open_edges_says_it_is_not_supported() -
     graph = cpdag()
     with pytest.raises(ReviewError, match="not yet merge"):
         merge_reviews(graph, [decisions(graph, ("season", "rain", "orient"))])
+
+
+def test_the_notebook_display_lists_unoriented_edges_and_counts_loops() -> None:
+    from pywhy_llm_assist.review._page import graph_repr_html
+
+    text = graph_repr_html(cpdag())
+    assert "2 unoriented" in text and "--- rain" in text and "5 edges</summary>" in text
+    loops = CausalGraph.from_edges(
+        ["a", "b"], [("a", "b"), ("b", "a")], check_acyclic=False, metadata={"acyclic": False}
+    )
+    assert "CausalGraph: 2 variables, 2 edges, 1 feedback loop<" in graph_repr_html(loops)
