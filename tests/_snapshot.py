@@ -135,10 +135,8 @@ def snapshot_data_critique(assistant: Assistant) -> object:
     return assistant.critique(draft, context=SNAPSHOT_CONTEXT, data=data)
 
 
-def snapshot_data() -> Any:
+def snapshot_discovery_data() -> Any:
     """Rows drawn from `snapshot_graph` (a triangle: PC leaves all three edges undirected)."""
-    from pywhy_llm_assist import simulate_data
-
     return simulate_data(snapshot_graph(), 600, seed=0)
 
 
@@ -155,7 +153,10 @@ SNAPSHOT_TASKS: dict[str, Callable[[Assistant], object]] = {
         SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, strategy="whole", acyclic=False
     ),
     "orient_edge": lambda a: a.suggest_graph(
-        SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, data=snapshot_data(), strategy="data_first"
+        SNAPSHOT_VARIABLES,
+        context=SNAPSHOT_CONTEXT,
+        data=snapshot_discovery_data(),
+        strategy="data_first",
     ),
     "pairwise": lambda a: a.suggest_graph(
         SNAPSHOT_VARIABLES, context=SNAPSHOT_CONTEXT, strategy="pairwise"

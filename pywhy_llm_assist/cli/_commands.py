@@ -178,7 +178,8 @@ def shorten(text: str, width: int = RATIONALE_WIDTH) -> str:
 def report_graph(
     report: Reporter, graph: CausalGraph, headline: str, indent: str = "", *, usage: bool = True
 ) -> None:
-    """Edges with confidence, dropped edges with reasons, and (with `usage`) the model usage."""
+    """Edges with confidence, open edges, feedback loops, dropped edges with reasons, and (with
+    `usage`) the model usage."""
     counts = f"{counted(len(graph.variables), 'variable')}, {counted(len(graph.edges), 'edge')}"
     report.line(f"{indent}{headline}: {counts}")
     width = max((len(f"{e.source} -> {e.target}") for e in graph.edges), default=0)
@@ -188,9 +189,8 @@ def report_graph(
         report.line(f"{indent}  {arrow}  confidence {edge.confidence:.2f}{note}")
     for open_edge in graph.undirected:
         note = f"  {shorten(open_edge.rationale)}" if open_edge.rationale else ""
-        report.line(
-            f"{indent}  {open_edge.first} {open_edge.symbol} {open_edge.second}  open{note}"
-        )
+        pair = f"{open_edge.first} {open_edge.symbol} {open_edge.second}"
+        report.line(f"{indent}  {pair}  direction open{note}")
     if graph.cycles:
         loops = "; ".join(" -> ".join([*cycle, cycle[0]]) for cycle in graph.cycles[:5])
         more = f" (and {len(graph.cycles) - 5} more)" if len(graph.cycles) > 5 else ""

@@ -137,8 +137,9 @@ def test_implications(
         ``global_p_value``, ``consistent``, ``to_frame()`` and ``plot()``.
 
     Raises:
-        InputError: a cyclic graph, a measured variable missing from the data, no rows, a bad
-            `alpha`, `method` or `types`.
+        InputError: a cyclic graph or one with unoriented edges (`CyclicGraphError`,
+            `UnorientedEdgesError`: the implied independences need a DAG), a measured variable
+            missing from the data, no rows, a bad `alpha`, `method` or `types`.
         OptionalDependencyError: a kernel test without causal-learn.
 
     Example:
@@ -150,7 +151,7 @@ def test_implications(
         (['a ⊥ c | {b}'], False)
     """
     causal_graph = as_causal_graph(graph)
-    causal_graph.require_acyclic()
+    causal_graph.require_dag("test_implications")
     if not (isinstance(alpha, int | float) and 0.0 < float(alpha) < 1.0):
         raise InputError(f"alpha must be between 0 and 1 (exclusive), not {alpha!r}")
     if method not in METHODS:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..core._errors import InputError
@@ -35,8 +35,13 @@ async def data_first_graph(
     types: Mapping[str, str] | None,
     personas: Sequence[str],
     progress: ProgressCallback | None,
+    check_size: Callable[[int], None],
 ) -> CausalGraph:
-    """The engine of ``suggest_graph(variables, data=df, strategy="data_first")``."""
+    """The engine of ``suggest_graph(variables, data=df, strategy="data_first")``.
+
+    `check_size` is called with the number of queries once PC has run, before any is sent (it
+    refuses a run whose prompts would be too large).
+    """
     constraints = problem.constraints
     data_graph = await asyncio.to_thread(  # PC is CPU work: keep the event loop free
         run_pc,
@@ -53,6 +58,7 @@ async def data_first_graph(
     bound = call_bound(data_graph)
     if len(queries) > bound:  # pragma: no cover - a guard on the construction above
         raise AssertionError(f"{len(queries)} queries exceed the bound of {bound}")
+    check_size(len(queries))
     async with language_model.run(progress) as run:
         answers = await language_model.ask_many(queries, run) if queries else []
         usage = run.usage

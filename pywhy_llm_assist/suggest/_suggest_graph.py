@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from ..core._errors import InputError
@@ -49,16 +50,32 @@ def _one_pair(problem: GraphProblem) -> int:
     return 2 * _every_variable(problem) // max(len(names), 1) + sum(len(n) + 4 for n in names)
 
 
-#: strategy -> characters of its variables in one prompt (per_node and whole list them all).
+#: strategy -> characters of its variables in one prompt (per_node, whole and data_first list
+#: them all).
 PROMPT_VARIABLE_CHARACTERS: dict[str, Callable[[GraphProblem], int]] = {
     "per_node": _every_variable,
     "whole": _every_variable,
     "pairwise": _one_pair,
+    DATA_FIRST: _every_variable,
 }
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """`data_first` for the size check: its calls are known once PC has run."""
+
+    calls: int
+    name: str = DATA_FIRST
+
+    def call_count(self, variable_count: int) -> int:
+        return self.calls
+
+
 def check_run_size(
-    language_model: LanguageModel, strategy: GraphStrategy, problem: GraphProblem, samples: int
+    language_model: LanguageModel,
+    strategy: GraphStrategy | _Counted,
+    problem: GraphProblem,
+    samples: int,
 ) -> None:
     """Refuse a run whose prompts are estimated to be too large, before any query is built.
 
@@ -158,6 +175,9 @@ async def suggest_graph_with(
             types=types,
             personas=personas,
             progress=progress,
+            check_size=lambda count: check_run_size(
+                language_model, _Counted(count), problem, samples=1
+            ),
         )
     chosen = choose_strategy(strategy, len(collection))
     problem = GraphProblem(collection, context, constraints, acyclic=acyclic)

@@ -176,3 +176,17 @@ def test_readers_name_the_way_to_keep_loops() -> None:
     text = summary_graph().to_dot()
     with pytest.raises(GraphFormatError, match="acyclic=False"):
         CausalGraph.from_dot(text)
+
+
+def test_implication_tests_refuse_what_has_no_implied_independences() -> None:
+    pytest.importorskip("pandas")
+    from pywhy_llm_assist import simulate_data, test_implications
+
+    frame = simulate_data(CausalGraph.from_edges(["x", "y", "z", "w", "v"], [("y", "z")]), 200,
+                          seed=0)  # fmt: skip
+    with pytest.raises(UnorientedEdgesError, match="test_implications needs every edge oriented"):
+        test_implications(open_graph(), frame)
+    with pytest.raises(UnorientedEdgesError):
+        check_graph(open_graph(), data=frame)
+    with pytest.raises(CyclicGraphError, match="test_implications needs an acyclic graph"):
+        test_implications(summary_graph(), {name: [0.0, 1.0] * 5 for name in CLIMATE})

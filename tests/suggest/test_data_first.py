@@ -273,3 +273,13 @@ def test_every_question_shares_its_opening_and_names_the_pair_last(frame: Any) -
         tail = request.messages[1]["content"].split(marker)[1]
         assert f'Variable A (JSON string): "{first}"' in tail
         assert f'Variable B (JSON string): "{second}"' in tail
+
+
+def test_a_run_too_large_for_the_limits_is_refused_after_pc_before_any_call(frame: Any) -> None:
+    from pywhy_llm_assist import PromptTooLargeError
+
+    assistant, model = scripted({})
+    assistant.engine.max_run_tokens = 1_000  # 9 questions of about 1,000 tokens each
+    with pytest.raises(PromptTooLargeError, match="data_first over 8 variables"):
+        assistant.suggest_graph(NAMES, data=frame, strategy="data_first")
+    assert model.requests == []
