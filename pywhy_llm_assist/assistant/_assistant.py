@@ -298,11 +298,10 @@ class Assistant(SensitivityMethods, BatchMethods):
         Args:
             variables: names, a dict name -> description, or `Variable` objects.
             context: a sentence or two about the domain and population.
-            strategy: ``auto`` (default: at most n+1 calls per sample; ``data_first`` when
-                `data` is given), ``per_node`` (n concurrent calls), ``whole`` (one call),
-                ``pairwise`` (n(n-1)/2 calls) or ``data_first`` (PC on `data`, then the model
-                orients only the edges the data leave open and checks those the data orient: 2
-                calls per undirected and 1 per directed edge of the data graph).
+            strategy: ``auto`` (default: at most n+1 calls; ``data_first`` with `data`),
+                ``per_node`` (n calls), ``whole`` (one), ``pairwise`` (n(n-1)/2) or
+                ``data_first`` (PC on `data`; the model orients what the data leave open and
+                checks what they orient: 2 calls per undirected, 1 per directed edge).
             samples: ask each question this many times; confidence becomes a vote share.
             threshold: least share of samples that must propose an edge.
             required, forbidden: ``(cause, effect)`` pairs known to be present or absent.
@@ -311,24 +310,18 @@ class Assistant(SensitivityMethods, BatchMethods):
             progress: ``True`` for a progress bar (`ProgressBar`: text in a terminal, a widget
                 in Jupyter), or a callable that receives a `ProgressEvent` after each
                 finished query (every method takes this argument).
-            acyclic: True (default) returns a DAG: two-way conflicts are settled and cycles
-                broken. False returns a cyclic summary graph for systems with feedback loops:
-                both directions of a two-way proposal are kept, no cycle is broken, and
-                ``graph.cycles`` lists the loops. DAG-only tools (adjustment sets, the DoWhy
-                hand-off, causal-learn background knowledge) refuse it with `CyclicGraphError`.
-            data: a pandas DataFrame with a column per variable, for ``data_first``
-                (missing values allowed: each test uses its own complete rows).
-            types: ``{"name": "continuous" | "discrete"}`` where the data's detected kind is
-                wrong (``data_first``).
-            alpha: the level of PC's conditional-independence tests (``data_first``).
+            acyclic: False keeps feedback loops (a cyclic summary graph: two-way proposals
+                kept, ``graph.cycles`` lists the loops; DAG-only tools raise
+                `CyclicGraphError`); True (default) settles conflicts and breaks cycles.
+            data, types, alpha: for ``data_first``: a DataFrame with a column per variable
+                (missing values allowed), kinds to correct (``{"x": "discrete"}``), and the
+                level of PC's tests.
 
         Returns:
             A `CausalGraph` (acyclic unless ``acyclic=False``); `graph.dropped` lists every
-            edge that was discarded or reversed, with the reason. With ``data_first``, the
-            edges the data cannot orient and the model did not settle stay in
-            ``graph.undirected`` for review, and ``graph.metadata["data_first"]`` says where
-            each direction came from (data, model, both, implied, open) and how often the
-            model agreed with the directions the data found by themselves (``calibration``).
+            edge discarded or reversed. With ``data_first``, edges left open are in
+            ``graph.undirected`` and ``graph.metadata["data_first"]`` gives each direction's
+            source (data, model, both, implied, open) and the model's ``calibration``.
 
         Example:
             >>> from pywhy_llm_assist.testing import ScriptedModel
