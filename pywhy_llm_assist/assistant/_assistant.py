@@ -6,7 +6,6 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import openai
 
@@ -31,39 +30,11 @@ from ..llm._sync import run_sync
 from ..suggest._suggest_graph import suggest_graph_with
 from ._batching import BatchMethods
 from ._sensitivity_methods import SensitivityMethods
+from ._server_identity import server_identity
 
 MODEL_VARIABLE = "PYWHY_LLM_ASSIST_MODEL"
 EMBEDDED_SERVER = "embedded llama.cpp"
 """The server identity of `Assistant.local` in cache keys (its port changes every run)."""
-
-
-def server_identity(backend: object) -> str:
-    """The server a backend talks to, as it enters cache keys: a normalized URL.
-
-    Scheme and host in lower case, the port explicit, no trailing slash; user name, password,
-    query and fragment are left out, so no credential reaches the cache. A backend without a
-    URL is named by its type (a test double by its ``base_url`` text).
-
-    Example:
-        >>> class Backend:
-        ...     base_url = "HTTP://user:secret@LocalHost:11434/v1/?key=x"
-        >>> server_identity(Backend())
-        'http://localhost:11434/v1'
-    """
-    url = getattr(backend, "base_url", None)
-    if not isinstance(url, str) or not url.strip():
-        return type(backend).__name__
-    parts = urlsplit(url.strip())
-    if not parts.scheme or not parts.netloc:
-        return url.strip()  # a test double's name, not a URL
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    except ValueError:
-        port = None
-    host = (parts.hostname or "").lower()
-    location = f"[{host}]" if ":" in host else host
-    return f"{scheme}://{location}{f':{port}' if port else ''}{parts.path.rstrip('/')}"
 
 
 class Assistant(SensitivityMethods, BatchMethods):
