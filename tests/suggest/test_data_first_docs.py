@@ -49,7 +49,7 @@ def test_the_examples_print_what_the_docs_show(
 def test_the_docs_hold_the_committed_results_and_the_command() -> None:
     committed = RESULTS.read_text(encoding="utf-8")
     benchmark = _benchmark()
-    assert committed.splitlines()[0] == f"$ {benchmark.COMMAND}"
+    assert committed.splitlines()[0] == f"command: {benchmark.COMMAND}"
     assert committed.strip() in DOC.read_text(encoding="utf-8"), (
         "docs/data_first.md must contain benchmarks/results/data_first.txt verbatim"
     )
