@@ -269,7 +269,7 @@ def main(stream: TextIO = sys.stdout) -> None:
     """Print every table."""
     graphs = load_benchmarks(list(GRAPHS))
     runs = all_runs(graphs, tuple(KINDS), SEEDS)
-    print(f"$ {COMMAND}", file=stream)
+    print(f"command: {COMMAND}", file=stream)
     print(
         f"graphs: {', '.join(GRAPHS)}; {ROWS:,} rows; renamed variables; seeds "
         f"{SEEDS[0]}-{SEEDS[-1]}; simulated expert (SimulatedExpert.with_error)",
