@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core._errors import InputError
+from ._types import as_frame
 
 if TYPE_CHECKING:
     import numpy as np
@@ -78,26 +79,6 @@ class LinearFit:
         block = self.covariance[np.ix_(positions, positions)]
         wald = float(estimate @ np.linalg.solve(block, estimate))
         return wald / (wald + self.degrees_of_freedom)
-
-
-def _frame(data: Any) -> pd.DataFrame:
-    import pandas as pd
-
-    if isinstance(data, pd.DataFrame):
-        frame = data
-    elif isinstance(data, Mapping):
-        try:
-            frame = pd.DataFrame(dict(data))
-        except (ValueError, TypeError) as error:
-            raise InputError(f"data could not be read as a table of columns: {error}") from None
-    else:
-        raise InputError(
-            f"data must be a pandas DataFrame (or a dict of columns), not {type(data).__name__}"
-        )
-    if frame.columns.has_duplicates:
-        duplicated = sorted({str(name) for name in frame.columns[frame.columns.duplicated()]})
-        raise InputError(f"data has duplicate columns {duplicated}: rename them")
-    return frame
 
 
 def _require_columns(frame: pd.DataFrame, names: Iterable[str], role: str) -> None:
@@ -167,7 +148,7 @@ def build_design(data: Any, treatment: str, outcome: str, adjustment_set: Iterab
     """
     import numpy as np
 
-    frame = _frame(data)
+    frame = as_frame(data)
     if isinstance(adjustment_set, str):
         raise InputError(
             f"adjustment_set must be a list of column names, not the string {adjustment_set!r}"

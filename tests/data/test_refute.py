@@ -8,6 +8,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+from _smoking_study import DRAFT, TRUTH, study_data
 
 from pywhy_llm_assist import (
     CausalGraph,
@@ -21,23 +22,10 @@ from pywhy_llm_assist import test_implications as run_tests
 from pywhy_llm_assist.data._refute import cauchy_combination
 from pywhy_llm_assist.evaluate._graphs import PACKAGED_FOLDER
 
-TRUTH = CausalGraph.from_edges(
-    ["age", "smoking", "tar", "cancer", "cough"],
-    [
-        ("age", "smoking"),
-        ("smoking", "tar"),
-        ("tar", "cancer"),
-        ("age", "cancer"),
-        ("cancer", "cough"),
-    ],
-)
-#: The analyst's draft misses age -> cancer.
-DRAFT = TRUTH.without_edges([("age", "cancer")])
-
 
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
-    return simulate_data(TRUTH, 2000, kind="mixed", seed=3)
+    return study_data(seed=3)
 
 
 def test_rows_say_what_was_tested_and_the_missing_edge_is_found(frame: pd.DataFrame) -> None:

@@ -126,5 +126,5 @@ def test_data_must_be_a_table() -> None:
     columns = frame().to_dict(orient="list")
     assert sensitivity_analysis(columns, "smoker", "outcome", ["age"], benchmarks=()).rows == 200
     duplicated = pd.concat([frame()[["age"]], frame()[["age", "smoker", "outcome"]]], axis=1)
-    with pytest.raises(InputError, match="duplicate columns"):
+    with pytest.raises(InputError, match="two columns named"):
         sensitivity_analysis(duplicated, "smoker", "outcome", ["age"])

@@ -4,35 +4,23 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _smoking_study import DRAFT, TRUTH, study_data
 
 from pywhy_llm_assist import (
     CausalGraph,
     Critique,
     InputError,
     check_graph,
-    simulate_data,
 )
 from pywhy_llm_assist import test_implications as run_tests
 from pywhy_llm_assist.graph._layout import layered_layout
 from pywhy_llm_assist.graph._routing import geometry
 from pywhy_llm_assist.review._page_findings import findings_data
 
-TRUTH = CausalGraph.from_edges(
-    ["age", "smoking", "tar", "cancer", "cough"],
-    [
-        ("age", "smoking"),
-        ("smoking", "tar"),
-        ("tar", "cancer"),
-        ("age", "cancer"),
-        ("cancer", "cough"),
-    ],
-)
-DRAFT = TRUTH.without_edges([("age", "cancer")])
-
 
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
-    return simulate_data(TRUTH, 2000, kind="mixed", seed=5)
+    return study_data(seed=5)
 
 
 def test_each_rejected_implication_is_a_data_finding(frame: pd.DataFrame) -> None:

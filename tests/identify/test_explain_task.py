@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from _smoking_study import DRAFT, TRUTH, study_data
 
 from pywhy_llm_assist import (
     Assistant,
@@ -19,22 +20,10 @@ from pywhy_llm_assist import (
 from pywhy_llm_assist.identify._explain_task import MAX_EXPLAINED
 from pywhy_llm_assist.testing import ScriptedModel
 
-TRUTH = CausalGraph.from_edges(
-    ["age", "smoking", "tar", "cancer", "cough"],
-    [
-        ("age", "smoking"),
-        ("smoking", "tar"),
-        ("tar", "cancer"),
-        ("age", "cancer"),
-        ("cancer", "cough"),
-    ],
-)
-DRAFT = TRUTH.without_edges([("age", "cancer")])
-
 
 @pytest.fixture(scope="module")
 def frame() -> pd.DataFrame:
-    return simulate_data(TRUTH, 2000, kind="mixed", seed=5)
+    return study_data(seed=5)
 
 
 def explanation(**fields: Any) -> dict[str, Any]:
