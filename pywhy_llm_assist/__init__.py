@@ -10,6 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .analysis._ledger import Assumption, AssumptionsLedger, Evidence
+    from .analysis._report import AnalysisReport
+    from .analysis._results import EffectEstimate, Identification, Refutation, StepRecord
     from .assistant._assistant import Assistant
     from .assistant._convenience import suggest_graph
     from .core._errors import (
@@ -38,6 +41,11 @@ if TYPE_CHECKING:
     )
     from .core._usage import Budget, Usage
     from .core._variables import Variable, Variables
+    from .data._example_study import (
+        EXERCISE_STUDY_EDGES,
+        EXERCISE_STUDY_EFFECT,
+        simulate_exercise_study,
+    )
     from .data._implication_tests import ImplicationTest, ImplicationTests, UntestablePair
     from .data._pc import run_pc
     from .data._refute import test_implications
@@ -88,9 +96,12 @@ __version__ = "0.1.0"
 
 _SOURCES: dict[str, str] = {
     "AddedLatent": ".review._decisions",
+    "AnalysisReport": ".analysis._report",
     "Answer": ".llm._engine",
     "Assistant": ".assistant._assistant",
     "AssistantError": ".core._errors",
+    "Assumption": ".analysis._ledger",
+    "AssumptionsLedger": ".analysis._ledger",
     "Attempt": ".core._errors",
     "BatchJob": ".llm._batch_results",
     "BatchReport": ".llm._batch_results",
@@ -111,11 +122,16 @@ _SOURCES: dict[str, str] = {
     "Critique": ".identify._findings",
     "CyclicGraphError": ".core._errors",
     "DroppedEdge": ".graph._causal_graph",
+    "EXERCISE_STUDY_EDGES": ".data._example_study",
+    "EXERCISE_STUDY_EFFECT": ".data._example_study",
     "Edge": ".graph._causal_graph",
+    "EffectEstimate": ".analysis._results",
+    "Evidence": ".analysis._ledger",
     "FailedBatchLine": ".llm._batch_results",
     "Finding": ".identify._findings",
     "GraphComparison": ".evaluate._metrics",
     "GraphFormatError": ".core._errors",
+    "Identification": ".analysis._results",
     "ImplicationTest": ".data._implication_tests",
     "ImplicationTests": ".data._implication_tests",
     "IncompleteOutputError": ".core._errors",
@@ -138,6 +154,7 @@ _SOURCES: dict[str, str] = {
     "QueriesFailedError": ".core._errors",
     "Query": ".llm._query",
     "RefusalError": ".core._errors",
+    "Refutation": ".analysis._results",
     "ReplayMissError": ".core._errors",
     "RequestRejectedError": ".core._errors",
     "ResponseCache": ".llm._cache",
@@ -152,6 +169,7 @@ _SOURCES: dict[str, str] = {
     "SensitivityBound": ".data._sensitivity",
     "SensitivityReport": ".data._sensitivity",
     "SimulatedExpert": ".evaluate._simulated_expert",
+    "StepRecord": ".analysis._results",
     "SuggestedEdit": ".identify._findings",
     "SuggestionOrigin": ".review._decisions",
     "Suggestions": ".identify._suggestions",
@@ -175,6 +193,7 @@ _SOURCES: dict[str, str] = {
     "run_pc": ".data._pc",
     "sensitivity_analysis": ".data._sensitivity",
     "simulate_data": ".data._simulate",
+    "simulate_exercise_study": ".data._example_study",
     "suggest_graph": ".assistant._convenience",
     "test_implications": ".data._refute",
     "to_second_round_html": ".review._second_round",
@@ -198,9 +217,12 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AddedLatent",
+    "AnalysisReport",
     "Answer",
     "Assistant",
     "AssistantError",
+    "Assumption",
+    "AssumptionsLedger",
     "Attempt",
     "BatchJob",
     "BatchReport",
@@ -221,11 +243,16 @@ __all__ = [
     "Critique",
     "CyclicGraphError",
     "DroppedEdge",
+    "EXERCISE_STUDY_EDGES",
+    "EXERCISE_STUDY_EFFECT",
     "Edge",
+    "EffectEstimate",
+    "Evidence",
     "FailedBatchLine",
     "Finding",
     "GraphComparison",
     "GraphFormatError",
+    "Identification",
     "ImplicationTest",
     "ImplicationTests",
     "IncompleteOutputError",
@@ -248,6 +275,7 @@ __all__ = [
     "QueriesFailedError",
     "Query",
     "RefusalError",
+    "Refutation",
     "ReplayMissError",
     "RequestRejectedError",
     "ResponseCache",
@@ -262,6 +290,7 @@ __all__ = [
     "SensitivityBound",
     "SensitivityReport",
     "SimulatedExpert",
+    "StepRecord",
     "SuggestedEdit",
     "SuggestionOrigin",
     "Suggestions",
@@ -286,6 +315,7 @@ __all__ = [
     "run_pc",
     "sensitivity_analysis",
     "simulate_data",
+    "simulate_exercise_study",
     "suggest_graph",
     "test_implications",
     "to_second_round_html",

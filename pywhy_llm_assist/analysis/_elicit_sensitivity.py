@@ -188,8 +188,13 @@ async def elicit_with(
     q: float = 1.0,
     alpha: float = 0.05,
     progress: ProgressCallback | None = None,
+    max_suggested: int | None = None,
 ) -> SensitivityReport:
-    """The engine behind `Assistant.elicit_sensitivity`."""
+    """The engine behind `Assistant.elicit_sensitivity`.
+
+    `max_suggested` bounds how many confounders are elicited when they are not given (the
+    graph's latent ones first, then the model's suggestions); the rest are named in a note.
+    """
     report = sensitivity_analysis(
         data, treatment, outcome, adjustment_set, benchmarks=benchmarks, k=k, q=q, alpha=alpha
     )
@@ -200,6 +205,7 @@ async def elicit_with(
         )
     descriptions = _descriptions(variables, graph)
     usage = Usage()
+    limit_note = ""
     if confounders is None:
         chosen = _latent_common_causes(graph, treatment, outcome) if graph is not None else []
         suggested = await suggest_with(
@@ -218,6 +224,10 @@ async def elicit_with(
         usage = usage + (suggested.usage or Usage())
         taken = {item.name for item in chosen}
         chosen += [item for item in _confounder_variables(suggested) if item.name not in taken]
+        if max_suggested is not None and len(chosen) > max_suggested:
+            left = ", ".join(repr(item.name) for item in chosen[max_suggested:])
+            limit_note = f"not elicited (at most {max_suggested} confounders): {left}"
+            chosen = chosen[:max_suggested]
     else:
         chosen = _confounder_variables(confounders)
     if len(chosen) > MAX_CONFOUNDERS:
@@ -238,6 +248,8 @@ async def elicit_with(
             answers = await language_model.ask_many(queries, run)
             usage = usage + run.usage
     bounds, notes = _bounds_from(report, answers, chosen)
+    if limit_note:
+        notes.append(limit_note)
     if not chosen:
         notes.append("no unmeasured confounder was given or suggested: no model bounds")
     first = answers[0] if answers else None

@@ -28,6 +28,7 @@ from ..llm._prompts import PromptLibrary
 from ..llm._retry import RetryPolicy
 from ..llm._sync import run_sync
 from ..suggest._suggest_graph import suggest_graph_with
+from ._analysis_methods import AnalysisMethods
 from ._batching import BatchMethods
 from ._sensitivity_methods import SensitivityMethods
 from ._server_identity import server_identity
@@ -37,7 +38,7 @@ EMBEDDED_SERVER = "embedded llama.cpp"
 """The server identity of `Assistant.local` in cache keys (its port changes every run)."""
 
 
-class Assistant(SensitivityMethods, BatchMethods):
+class Assistant(SensitivityMethods, BatchMethods, AnalysisMethods):
     """A language model as a domain-knowledge assistant for causal analysis.
 
     Works with any OpenAI-compatible server (OpenAI, Azure OpenAI, Ollama, vLLM, LM Studio,

@@ -31,6 +31,7 @@ from ..core._errors import (
     LocalModelUnavailableError,
     ModelError,
 )
+from ._analyse_command import configure_analyse, run_analyse
 from ._batch_command import EXIT_PENDING, configure_batch, run_batch
 from ._commands import (
     OPENED,
@@ -46,6 +47,7 @@ from ._commands import (
 )
 from ._data_commands import configure_test_implications, run_test_implications
 from ._data_inputs import add_data_options, add_discovery_options
+from ._demo import run_demo
 from ._failures import (
     cache_failures,
     one_line,
@@ -64,7 +66,7 @@ from ._settings import (
     PROGRAM,
     STRATEGIES,
 )
-from ._tools import run_benchmark_command, run_cache, run_demo
+from ._tools import run_benchmark_command, run_cache
 
 EXIT_OK = 0
 EXIT_INPUT = 2
@@ -392,6 +394,14 @@ COMMANDS: dict[str, Command] = {
         "      --benchmarks female --plot darfur.svg --out darfur.json",
         run_sensitivity,
         configure_sensitivity,
+        after=("model",),
+    ),
+    "analyse": Command(
+        "the whole analysis on DoWhy (identify, estimate, refute) as one HTML report",
+        f"{PROGRAM} analyse --data study.csv --graph reviewed.json --treatment exercise \\\n"
+        "      --outcome heart_disease --local --out analysis.html --script analysis.py",
+        run_analyse,
+        configure_analyse,
         after=("model",),
     ),
     "test-implications": Command(

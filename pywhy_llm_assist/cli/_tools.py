@@ -1,41 +1,29 @@
-"""Command-line commands that are not a single task: ``cache``, ``demo`` and ``benchmark``."""
+"""Command-line commands that are not a single task: ``cache`` and ``benchmark``.
+
+The ``demo`` command lives in `_demo`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import shutil
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .. import ResponseCache, Variables
+from .. import ResponseCache
 from ..core._errors import InputError
 from ..core._text import counted
-from ..llm import DEFAULT_MODEL_NAME
 from ._commands import (
     open_assistant,
-    progress_bar,
-    report_graph,
     reporter,
     write_output,
 )
-from ._inputs import read_variables
 from ._settings import (
-    PROGRAM,
     cache_folder,
     setting,
 )
-
-DEMO_PACKAGE = "pywhy_llm_assist.cli"
-DEMO_FOLDER = "demo"
-DEMO_FILE = "variables.yaml"
 
 
 # --------------------------------------------------------------------------- cache
@@ -165,94 +153,6 @@ CACHE_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 def run_cache(args: argparse.Namespace) -> int:
     """``cache``: dispatch to the sub-command."""
     return CACHE_COMMANDS[args.cache_command](args)
-
-
-# --------------------------------------------------------------------------- demo
-@dataclass(frozen=True)
-class DemoProblem:
-    """The bundled demo: variables, context, treatment and outcome."""
-
-    variables: Variables
-    context: str | None
-    treatment: str
-    outcome: str
-
-
-@contextmanager
-def demo_problem() -> Iterator[DemoProblem]:
-    """Read the demo problem shipped inside the package (``demo/variables.yaml``)."""
-    resource = resources.files(DEMO_PACKAGE).joinpath(DEMO_FOLDER).joinpath(DEMO_FILE)
-    with resources.as_file(resource) as path:
-        loaded = read_variables(path)
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    yield DemoProblem(
-        loaded.variables, loaded.context, str(document["treatment"]), str(document["outcome"])
-    )
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    """``demo``: suggest, critique and review on the embedded model (or ``--model``)."""
-    out_dir = Path(args.out_dir).expanduser()
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(f"cannot create {str(out_dir)!r}: {error.strerror or error}") from None
-    report = reporter(args)
-    started = time.monotonic()
-    with demo_problem() as problem, open_assistant(args, prefer_local=True) as assistant:
-        tiny = assistant.model == DEFAULT_MODEL_NAME
-        report.line(
-            f"demo on {assistant.model}"
-            + (" (embedded, tiny: it shows the workflow, not expert knowledge)" if tiny else "")
-        )
-        names = ", ".join(problem.variables.names)
-        report.line(f"[1/3] suggesting a causal graph over {names} ...")
-        with progress_bar(args, "suggest-graph") as bar:
-            graph = assistant.suggest_graph(
-                problem.variables, context=problem.context, strategy="whole", progress=bar
-            )
-        graph.to_json(out_dir / "graph.json")
-        (out_dir / "graph.dot").write_text(graph.to_dot() + "\n", encoding="utf-8")
-        report_graph(report, graph, "suggested graph", indent="      ")
-        report.line(
-            f"[2/3] critiquing it for the effect of {problem.treatment} on {problem.outcome} ..."
-        )
-        with progress_bar(args, "critique") as bar:
-            critique = assistant.critique(
-                graph,
-                treatment=problem.treatment,
-                outcome=problem.outcome,
-                context=problem.context,
-                progress=bar,
-            )
-        critique.to_json(out_dir / "critique.json")
-        report.line("\n".join(f"      {line}" for line in str(critique).splitlines()))
-        report.line("[3/3] writing the review page ...")
-        graph.to_review_html(out_dir / "review.html", critique=critique)
-        total = assistant.usage
-        cache = assistant.cache
-    elapsed = time.monotonic() - started
-    report.line("")
-    report.line(f"done in {elapsed:.1f} s; usage: {total.summary()}")
-    outputs = (
-        ("graph.json", "the suggested graph (lossless JSON)"),
-        ("graph.dot", "the same graph in Graphviz DOT"),
-        ("critique.json", "the critique's findings"),
-        ("review.html", "the review page: open it in a browser"),
-    )
-    width = max(len(str(out_dir / name)) for name, _ in outputs)
-    for name, what in outputs:
-        report.line(f"  {str(out_dir / name).ljust(width)}  {what}")
-    if cache is not None:
-        report.line(f"answers are cached in {cache.folder}: a second run is instant")
-    report.line("next: decide on each edge in review.html, press 'Export decisions', then run")
-    report.line(
-        f"  {PROGRAM} apply-review {out_dir / 'graph.json'} review-decisions.json "
-        "--out reviewed.json"
-    )
-    report.line(f"with a real model: {PROGRAM} demo --model gpt-4o-mini  (or any --base-url)")
-    print(out_dir.resolve() / "review.html")
-    return 0
 
 
 # --------------------------------------------------------------------------- benchmark

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import html
 import itertools
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -420,6 +421,14 @@ def _escape(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+_COLOR = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
+
+
+def _color(value: str | None, default: str) -> str:
+    """`value` if it is a ``#rgb`` or ``#rrggbb`` colour (nothing else reaches the SVG)."""
+    return value if value is not None and _COLOR.fullmatch(value) else default
+
+
 def _normalize_highlight(
     highlight: Iterable[str | tuple[str, str]] | None,
 ) -> tuple[set[str], set[tuple[str, str]]]:
@@ -438,6 +447,8 @@ def render_svg(
     *,
     highlight: Iterable[str | tuple[str, str]] | None = None,
     standalone: bool = True,
+    edge_colors: Mapping[tuple[str, str], str] | None = None,
+    node_colors: Mapping[str, str] | None = None,
 ) -> str:
     """Return an SVG picture of `graph`: boxes for variables, arrows for edges.
 
@@ -449,6 +460,9 @@ def render_svg(
         highlight: variable names and ``(cause, effect)`` pairs to draw in the accent colour.
         standalone: include the ``xmlns`` declaration (needed in a ``.svg`` file, not inline
             in HTML).
+        edge_colors: a colour per ``(cause, effect)`` pair (e.g. by the source of the edge,
+            as the analysis report draws it); the accent colour of `highlight` wins.
+        node_colors: a border colour per variable name (e.g. treatment, outcome, adjusted).
 
     Example:
         >>> from pywhy_llm_assist.graph._causal_graph import CausalGraph
@@ -471,7 +485,7 @@ def render_svg(
     ]
     for number, (edge, route) in enumerate(zip(graph.edges, layout.edges, strict=True)):
         accent = edge.pair in highlighted_pairs
-        color = "#c2410c" if accent else "#334155"
+        color = "#c2410c" if accent else _color((edge_colors or {}).get(edge.pair), "#334155")
         stroke_width = 1.0 + 2.2 * edge.confidence
         opacity = 0.35 + 0.65 * edge.confidence
         tip, before = route.points[-1], route.points[-2]
@@ -503,7 +517,14 @@ def render_svg(
         box = layout.nodes[variable.name]
         accent = variable.name in highlighted_names
         fill = "#fff7ed" if accent else ("#f8fafc" if variable.latent else "#eef2ff")
-        stroke = "#c2410c" if accent else ("#64748b" if variable.latent else "#4f46e5")
+        stroke = (
+            "#c2410c"
+            if accent
+            else _color(
+                (node_colors or {}).get(variable.name),
+                "#64748b" if variable.latent else "#4f46e5",
+            )
+        )
         dash = ' stroke-dasharray="5 3"' if variable.latent else ""
         text_color = "#475569" if variable.latent else "#1e1b4b"
         italic = ' font-style="italic"' if variable.latent else ""
