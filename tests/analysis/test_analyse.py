@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 import pytest
+import tqdm.auto
+import tqdm.std
 from _analysis_replies import CRITIQUE_RATIONALE, respond, study_graph
 
 from pywhy_llm_assist import (
@@ -302,6 +305,48 @@ def test_progress_reports_each_step(study: pd.DataFrame) -> None:
     assert [(event.done, event.total) for event in events] == [(n, 6) for n in range(1, 7)]
     assert [event.description for event in events][:2] == ["identify", "estimate"]
     assert {event.task for event in events} == {"analyse"}
+
+
+class RecordingBar(tqdm.std.tqdm):  # type: ignore[type-arg]
+    """Stands in for tqdm.auto's class, drawing into a string."""
+
+    made: ClassVar[list[RecordingBar]] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.out = kwargs["file"] = io.StringIO()
+        super().__init__(*args, **kwargs)
+        RecordingBar.made.append(self)
+
+
+def test_progress_true_draws_one_tqdm_bar_across_the_steps(
+    study: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    RecordingBar.made.clear()
+    monkeypatch.setattr(tqdm.auto, "tqdm", RecordingBar)
+    assistant().analyse(
+        study,
+        study_graph(),
+        "exercise",
+        "heart_disease",
+        refuters=("placebo_treatment_refuter",),
+        progress=True,
+        **FAST,
+    )
+    (bar,) = RecordingBar.made
+    assert (bar.n, bar.total, bar.desc) == (7, 7, "analyse")
+    assert "7/7" in bar.out.getvalue() and "ledger" in bar.out.getvalue()
+
+
+def test_the_notebook_text_display_is_the_short_repr(report: AnalysisReport) -> None:
+    shown: list[str] = []
+
+    class Printer:
+        def text(self, value: str) -> None:
+            shown.append(value)
+
+    report._repr_pretty_(Printer(), cycle=False)
+    assert shown == [repr(report)]
+    assert "estimate -0.0155" in shown[0]
 
 
 @pytest.mark.parametrize(

