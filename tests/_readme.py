@@ -23,7 +23,7 @@ OUTPUT_MARKER = "<!-- output -->"
 DEMO_MARKER = "<!-- demo-output -->"
 SKIP_MARKER = "<!-- not executed"
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)
-DEMO_SHOWN_UNTIL = "[3/3] writing the review page ..."
+DEMO_SHOWN_UNTIL = "done in "  # the timing line and the list of files are not shown
 
 
 @dataclass
@@ -123,10 +123,13 @@ def run_demo(out_dir: Path, cache_mode: str) -> str:
 
 
 def shown_demo_lines(report: str) -> str:
-    """The part of the demo's report the README shows (up to the review page step)."""
+    """The part of the demo's report the README shows: its four steps, through the analysis.
+
+    The timing line that follows (it differs run to run) and the list of files are left out.
+    """
     lines = report.splitlines()
-    end = next(i for i, line in enumerate(lines) if line.strip() == DEMO_SHOWN_UNTIL)
-    return "\n".join(lines[: end + 1]) + "\n"
+    end = next(i for i, line in enumerate(lines) if line.startswith(DEMO_SHOWN_UNTIL))
+    return "\n".join(lines[:end]).rstrip("\n") + "\n"
 
 
 USAGE_LINE = re.compile(r"usage: .*")

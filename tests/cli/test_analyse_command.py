@@ -196,7 +196,7 @@ def test_missing_columns_are_one_line_and_exit_2(
     inputs: tuple[Path, Path],
     tmp_path: Path,
 ) -> None:
-    data, graph = inputs
+    _, graph = inputs
     short = tmp_path / "short.csv"
     simulate_exercise_study(200).drop(columns=["smoking"]).to_csv(short, index=False)
     code, _, err = run(
@@ -222,7 +222,15 @@ def test_a_data_file_that_is_not_a_table_is_one_line_and_exit_2(
     garbled = tmp_path / "garbled.json"
     garbled.write_text("{not json", encoding="utf-8")
     code, _, err = run(
-        capsys, "analyse", "--data", str(inputs[0]), "--graph", str(garbled), *EFFECT, "--out", "r.html"
+        capsys,
+        "analyse",
+        "--data",
+        str(inputs[0]),
+        "--graph",
+        str(garbled),
+        *EFFECT,
+        "--out",
+        "r.html",
     )
     assert_one_line_error(code, err, "garbled.json")
     assert model.requests == []
