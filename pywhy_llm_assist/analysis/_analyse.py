@@ -13,7 +13,8 @@ A step that cannot run (no valid adjustment set, a treatment the estimator does 
 DoWhy not installed) is recorded with the reason and the others run; a step that raises is
 recorded as failed with the error in one line. A model failure in the critique or the
 elicitation keeps the exact checks and the formal bounds. Bad arguments are `InputError`
-before anything runs.
+before anything runs; a graph with a feedback loop or an unoriented edge is refused with a
+`NotADagError` (`CyclicGraphError`, `UnorientedEdgesError`): DoWhy's identification needs a DAG.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def _check_arguments(
     simulations: int,
     seed: int,
 ) -> tuple[str, ...] | None:
-    graph.require_acyclic()
+    graph.require_dag(TASK)  # CyclicGraphError / UnorientedEdgesError, both InputError
     for role, name in (("treatment", treatment), ("outcome", outcome)):
         if not isinstance(name, str) or name not in graph.names:
             raise InputError(

@@ -125,8 +125,12 @@ class AnalysisMethods:
             ``critique``, ``ledger``, ``steps``; ``to_html``, ``to_script``, ``to_json``.
 
         Raises:
-            InputError: a graph with a cycle, a treatment or outcome that is not a measured
-                variable, a column missing from the data, an unknown estimator or refuter.
+            CyclicGraphError: the graph has a feedback loop (a cyclic summary graph).
+            UnorientedEdgesError: the graph has undirected or bidirected edges (a CPDAG from
+                PC, or edges left open in review); orient them first.
+            InputError: a treatment or outcome that is not a measured variable, a column
+                missing from the data, an unknown estimator or refuter (both errors above are
+                `NotADagError`, an `InputError` too).
 
         Example:
             >>> import numpy as np, pandas as pd

@@ -26,9 +26,12 @@ from pywhy_llm_assist import (
     AnalysisReport,
     Assistant,
     CausalGraph,
+    CyclicGraphError,
     InputError,
+    NotADagError,
     ProgressEvent,
     ResponseCache,
+    UnorientedEdgesError,
     simulate_exercise_study,
 )
 from pywhy_llm_assist.testing import ScriptedModel
@@ -371,18 +374,33 @@ def test_bad_arguments_are_input_errors(
         assistant().analyse(study, study_graph(), **arguments)
 
 
-def test_a_missing_column_or_a_cycle_is_an_input_error(study: pd.DataFrame) -> None:
+def test_a_missing_column_is_an_input_error(study: pd.DataFrame) -> None:
     with pytest.raises(InputError, match="smoking"):
         assistant().analyse(
             study.drop(columns="smoking"), study_graph(), "exercise", "heart_disease"
         )
+
+
+def test_a_cyclic_or_unoriented_graph_is_refused_before_anything_runs(
+    study: pd.DataFrame,
+) -> None:
+    model = ScriptedModel(respond=lambda request: pytest.fail("a model call"))
+    edges = study_graph().edge_pairs
     cyclic = CausalGraph.from_edges(
-        ["exercise", "heart_disease"],
-        [("exercise", "heart_disease"), ("heart_disease", "exercise")],
-        check_acyclic=False,
+        study_graph().names, [*edges, ("heart_disease", "age")], check_acyclic=False
     )
-    with pytest.raises(InputError, match="cycle"):
-        assistant().analyse(study, cyclic, "exercise", "heart_disease")
+    with pytest.raises(CyclicGraphError, match="analyse needs an acyclic graph") as caught:
+        assistant(model).analyse(study, cyclic, "exercise", "heart_disease")
+    assert caught.value.cycles and isinstance(caught.value, InputError)
+    open_edge = CausalGraph.from_edges(
+        study_graph().names,
+        [pair for pair in edges if pair != ("age", "exercise")],
+        undirected=[("age", "exercise")],
+    )
+    with pytest.raises(UnorientedEdgesError, match="analyse needs every edge oriented") as open_:
+        assistant(model).analyse(study, open_edge, "exercise", "heart_disease")
+    assert open_.value.edges == (("age", "exercise"),)
+    assert isinstance(open_.value, NotADagError) and model.requests == []
 
 
 def test_an_invalid_adjustment_set_is_not_used(study: pd.DataFrame) -> None:

@@ -236,25 +236,42 @@ def test_a_data_file_that_is_not_a_table_is_one_line_and_exit_2(
     assert model.requests == []
 
 
-def test_a_cyclic_graph_is_one_line_and_exit_2(
+NAMES = ["exercise", "age", "smoking", "blood_pressure", "heart_disease"]
+NOT_DAGS = {
+    "cyclic": (
+        lambda: CausalGraph.from_edges(
+            NAMES, [*study_graph().edge_pairs, ("heart_disease", "age")], check_acyclic=False
+        ),
+        "cycle",
+    ),
+    "unoriented": (
+        lambda: CausalGraph.from_edges(
+            NAMES,
+            [pair for pair in study_graph().edge_pairs if pair != ("age", "exercise")],
+            undirected=[("age", "exercise")],
+        ),
+        "analyse needs every edge oriented, but 1 edge is not: age --- exercise",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_DAGS))
+def test_a_graph_that_is_not_a_dag_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str],
     model: ScriptedModel,
     inputs: tuple[Path, Path],
     tmp_path: Path,
+    kind: str,
 ) -> None:
     data, _ = inputs
-    cyclic = CausalGraph.from_edges(
-        ["exercise", "age", "smoking", "blood_pressure", "heart_disease"],
-        [("exercise", "heart_disease"), ("heart_disease", "exercise")],
-        check_acyclic=False,
-    )
-    path = tmp_path / "cyclic.json"
-    cyclic.to_json(path)
+    make, expected = NOT_DAGS[kind]
+    path = tmp_path / f"{kind}.json"
+    make().to_json(path)
     code, _, err = run(
         capsys, "analyse", "--data", str(data), "--graph", str(path), *EFFECT, "--out", "r.html"
     )
-    assert_one_line_error(code, err, "cycle")
-    assert model.requests == []
+    assert_one_line_error(code, err, expected)
+    assert model.requests == [] and not Path("r.html").exists()
 
 
 def test_a_model_failure_in_a_step_writes_the_report_and_exits_3(
