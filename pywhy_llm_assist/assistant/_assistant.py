@@ -34,6 +34,8 @@ from ._sensitivity_methods import SensitivityMethods
 from ._server_identity import server_identity
 
 MODEL_VARIABLE = "PYWHY_LLM_ASSIST_MODEL"
+LOCAL_QUESTION_SECONDS = 1800.0
+"""`Assistant.local`'s deadline for one question: a CPU may need minutes for a long answer."""
 EMBEDDED_SERVER = "embedded llama.cpp"
 """The server identity of `Assistant.local` in cache keys (its port changes every run)."""
 
@@ -161,8 +163,10 @@ class Assistant(SensitivityMethods, BatchMethods, AnalysisMethods):
             model_path: a GGUF file (default: SmolLM2-135M-Instruct).
             context_size: context window in tokens.
             threads: CPU threads (default: up to 2).
-            options: any other `Assistant` argument (cache, seed, concurrency, ...).
+            options: any other `Assistant` argument (cache, seed, concurrency, ...). Without
+                ``retry``, one question may take `LOCAL_QUESTION_SECONDS` (30 minutes).
         """
+        options.setdefault("retry", RetryPolicy(max_total_seconds=LOCAL_QUESTION_SECONDS))
         server = LocalServer(model_path, context_size=context_size, threads=threads)
         options.setdefault("concurrency", 1)
         by_server = bool(options.pop("cache_key_includes_server", False))

@@ -23,6 +23,7 @@ from pywhy_llm_assist import (
     LocalModelUnavailableError,
     LocalServer,
 )
+from pywhy_llm_assist.assistant._assistant import LOCAL_QUESTION_SECONDS
 from pywhy_llm_assist.llm import _local
 
 HAVE_XLLAMACPP = importlib.util.find_spec("xllamacpp") is not None
@@ -94,6 +95,14 @@ def test_server_is_loopback(local_assistant: Assistant) -> None:
     assert url.hostname == "127.0.0.1" and url.path == "/v1"
     assert url.port is not None and port_is_open(url.port)
     assert local_assistant.model == "SmolLM2-135M-Instruct"
+
+
+@pytest.mark.local_model
+@requires_local_model
+def test_a_question_may_take_as_long_as_a_cpu_needs(local_assistant: Assistant) -> None:
+    # The default 300 s per question failed the demo's long critique on a loaded 2-core machine.
+    policy = local_assistant.engine.retry
+    assert policy.max_total_seconds == LOCAL_QUESTION_SECONDS >= 1800
 
 
 @pytest.mark.local_model
