@@ -18,7 +18,7 @@ from ..analysis import DEFAULT_REFUTERS, ESTIMATORS, REFUTERS
 from ..core._errors import InputError
 from ._commands import open_assistant, progress_bar, reporter, task_inputs, write_output
 from ._data_inputs import DATA_READERS, read_data
-from ._inputs import GRAPH_READERS, parse_names
+from ._inputs import GRAPH_READERS, parse_confounders, parse_names
 
 #: Exit code when the model failed in a step (the report is written all the same).
 EXIT_MODEL_STEP = 3
@@ -86,18 +86,6 @@ def configure_analyse(parser: argparse.ArgumentParser) -> None:
     output.add_argument("--quiet", "-q", action="store_true", help="no summary on stderr")
 
 
-def _confounders(texts: list[str]) -> dict[str, str] | None:
-    if not texts:
-        return None
-    named: dict[str, str] = {}
-    for text in texts:
-        name, _, description = text.partition("=")
-        if not name.strip():
-            raise InputError(f"--confounder {text!r}: give NAME or NAME=DESCRIPTION")
-        named[name.strip()] = description.strip()
-    return named
-
-
 def _written(path: str, text: str) -> str:
     target = Path(path).expanduser()
     try:
@@ -126,7 +114,7 @@ def run_analyse(args: argparse.Namespace) -> int:
             estimator=args.estimator,
             refuters=parse_names(args.refuters),
             context=inputs.context,
-            confounders=_confounders(args.confounder),
+            confounders=parse_confounders(args.confounder),
             max_confounders=args.max_confounders,
             alpha=args.alpha,
             simulations=args.simulations,

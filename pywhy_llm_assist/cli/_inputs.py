@@ -359,6 +359,22 @@ def parse_edge(text: str, option: str) -> tuple[str, str]:
     return parts[0].strip(), parts[1].strip()
 
 
+def parse_confounders(texts: Iterable[str]) -> dict[str, str] | None:
+    """``--confounder NAME[=DESCRIPTION]`` (repeatable) as name -> description; None when absent.
+
+    Example:
+        >>> parse_confounders(["diet=what people eat", "income"])
+        {'diet': 'what people eat', 'income': ''}
+    """
+    named: dict[str, str] = {}
+    for text in texts:
+        name, _, description = text.partition("=")
+        if not name.strip():
+            raise InputError(f"--confounder {text!r}: give NAME or NAME=DESCRIPTION")
+        named[name.strip()] = description.strip()
+    return named or None
+
+
 def parse_edges(texts: Iterable[str], option: str) -> list[tuple[str, str]]:
     """Read every ``cause->effect`` of a repeatable option."""
     return [parse_edge(text, option) for text in texts]

@@ -16,7 +16,7 @@ from typing import Any
 from .. import SensitivityReport, sensitivity_analysis
 from ..core._errors import InputError
 from ._commands import open_assistant, progress_bar, reporter, task_inputs, write_output
-from ._inputs import parse_names, read_context
+from ._inputs import parse_confounders, parse_names, read_context
 
 DATA_SEPARATORS = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".txt": None}
 
@@ -102,18 +102,6 @@ def _strengths(text: str) -> list[float | tuple[float, float]]:
     return values
 
 
-def _confounders(texts: list[str]) -> dict[str, str] | None:
-    if not texts:
-        return None
-    named: dict[str, str] = {}
-    for text in texts:
-        name, _, description = text.partition("=")
-        if not name.strip():
-            raise InputError(f"--confounder {text!r}: give NAME or NAME=DESCRIPTION")
-        named[name.strip()] = description.strip()
-    return named
-
-
 def run_sensitivity(args: argparse.Namespace) -> int:
     """``sensitivity``: robustness values and bounds; with ``--elicit``, the model's too."""
     data = read_data(args.data)
@@ -134,7 +122,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
                 args.treatment,
                 args.outcome,
                 adjustment,
-                confounders=_confounders(args.confounder),
+                confounders=parse_confounders(args.confounder),
                 graph=inputs.graph if inputs is not None else None,
                 variables=inputs.variables if inputs is not None else None,
                 context=context,

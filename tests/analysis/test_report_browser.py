@@ -16,24 +16,14 @@ pytest.importorskip("playwright.sync_api", reason="the playwright package is not
 pytest.importorskip("dowhy")
 
 from _analysis_replies import respond, study_graph
-from playwright.sync_api import Browser, sync_playwright
+from _browser import ARTIFACTS, launched_chromium
+from playwright.sync_api import Browser
 
 from pywhy_llm_assist import Assistant, Edge, Provenance, simulate_exercise_study
 from pywhy_llm_assist.testing import ScriptedModel
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGUMENTS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 HOSTILE = "<img src=x onerror=\"document.title='pwned'\">"
 SECTIONS = {
     "estimate": "Estimate",
@@ -49,14 +39,8 @@ SECTIONS = {
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGUMENTS
-        )
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 def write_report(path: Path) -> None:

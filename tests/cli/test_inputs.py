@@ -15,6 +15,7 @@ from pywhy_llm_assist import CausalGraph, InputError
 from pywhy_llm_assist.cli._inputs import (
     describe_graph,
     graph_format_for,
+    parse_confounders,
     parse_edge,
     parse_edges,
     parse_names,
@@ -378,3 +379,13 @@ def test_a_graph_on_standard_input_is_read_once(tmp_path: Path, graph: CausalGra
         )
         assert result.returncode == 0, result.stderr
         assert '"rain"' in result.stdout
+
+
+def test_confounders_are_names_with_optional_descriptions() -> None:
+    assert parse_confounders([]) is None
+    assert parse_confounders([" diet = what people eat ", "income"]) == {
+        "diet": "what people eat",
+        "income": "",
+    }
+    with pytest.raises(InputError, match="give NAME or NAME=DESCRIPTION"):
+        parse_confounders(["=no name"])

@@ -14,39 +14,21 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from _browser import ARTIFACTS, launched_chromium
+from playwright.sync_api import Browser, Page
 
 from pywhy_llm_assist.graph._causal_graph import CausalGraph, DroppedEdge, Edge, Provenance
 from pywhy_llm_assist.review._decisions import ReviewDecisions, apply_review, to_review_html
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGUMENTS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 MODEL = Provenance(origin="model", model="test-model")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)"
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGUMENTS
-        )
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 class Watched:

@@ -14,28 +14,21 @@ import pytest
 
 pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
-from playwright.sync_api import Browser, Page, sync_playwright
+from _browser import launched_chromium
+from playwright.sync_api import Browser, Page
 
 from pywhy_llm_assist import CausalGraph, Provenance, ReviewDecisions, UndirectedEdge, apply_review
 from pywhy_llm_assist.review._page import to_review_html
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGUMENTS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 DATA = (Provenance(origin="data", note="causal-learn"),)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGUMENTS
-        )
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 def open_page(browser: Browser, graph: CausalGraph, path: Path) -> tuple[Page, list[str]]:

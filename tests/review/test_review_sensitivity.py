@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _browser import launched_chromium
 
 from pywhy_llm_assist import CausalGraph, SensitivityReport, sensitivity_analysis
 
 HOSTILE = "<img src=x onerror=alert(1)>"
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def report() -> SensitivityReport:
@@ -68,15 +68,10 @@ def test_the_review_command_takes_a_sensitivity_report(tmp_path: Path) -> None:
 def page_in_browser(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[object, list[str], list[str]]]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    pytest.importorskip("playwright.sync_api")
     path = tmp_path_factory.mktemp("sensitivity") / "review.html"
     graph().to_review_html(path, sensitivity=report())
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
+    with launched_chromium() as browser:
         page = browser.new_page()
         errors: list[str] = []
         requests: list[str] = []
@@ -89,7 +84,6 @@ def page_in_browser(
         page.goto(path.as_uri())
         page.wait_for_selector("html[data-ready='true']")
         yield page, errors, requests
-        browser.close()
 
 
 @pytest.mark.browser
