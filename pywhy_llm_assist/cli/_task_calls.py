@@ -8,6 +8,7 @@ and the other commands run it live, ``batch`` runs it in planning mode.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -69,7 +70,20 @@ def task_inputs(args: argparse.Namespace, *, need_variables: bool = False) -> Ta
         remembered = graph.metadata.get("context")
         if context is None and isinstance(remembered, str) and remembered.strip():
             context = remembered  # a graph from suggest-graph keeps the context it was asked with
+    if loaded is not None and not getattr(args, "quiet", False):
+        note_bare_names(loaded.variables, str(variables_path))
     return TaskInputs(loaded.variables if loaded else None, context, graph)
+
+
+def note_bare_names(variables: Variables, source: str) -> None:
+    """Say on stderr when no variable has a description: the model will see bare names."""
+    if len(variables) and not any(variable.description.strip() for variable in variables):
+        print(
+            f"note: no variable in {source!r} has a description, so the model sees bare names; "
+            "answers improve with a sentence each (YAML 'name: description', or a CSV with "
+            "name and description columns)",
+            file=sys.stderr,
+        )
 
 
 # --------------------------------------------------------------------------- task calls

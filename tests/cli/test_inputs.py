@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from pywhy_llm_assist.cli._inputs import (
     read_graph,
     read_variables,
 )
+from pywhy_llm_assist.cli._task_calls import task_inputs
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -389,3 +391,20 @@ def test_confounders_are_names_with_optional_descriptions() -> None:
     }
     with pytest.raises(InputError, match="give NAME or NAME=DESCRIPTION"):
         parse_confounders(["=no name"])
+
+
+def test_variables_without_any_description_get_a_note_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bare = tmp_path / "data.csv"
+    bare.write_text("smoking,tar,cancer\n1,2,0\n", encoding="utf-8")
+    described = tmp_path / "variables.yaml"
+    described.write_text("smoking: cigarettes per day\ntar: tar in the lungs\n", encoding="utf-8")
+
+    inputs = task_inputs(argparse.Namespace(variables=str(bare)), need_variables=True)
+    assert inputs.variables is not None and inputs.variables.names == ("smoking", "tar", "cancer")
+    note = capsys.readouterr().err
+    assert "no variable in" in note and "the model sees bare names" in note
+    task_inputs(argparse.Namespace(variables=str(bare), quiet=True), need_variables=True)
+    task_inputs(argparse.Namespace(variables=str(described)), need_variables=True)
+    assert capsys.readouterr().err == ""

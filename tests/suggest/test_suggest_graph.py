@@ -55,6 +55,16 @@ def test_bad_arguments_are_input_errors(
     assert model.requests == []
 
 
+def test_a_dataframe_gives_its_columns_as_the_variables() -> None:
+    import pandas as pd
+
+    assistant, _ = scripted_assistant(TRUTH)
+    data = pd.DataFrame({name: [0.0, 1.0] for name in ABCD})
+    graph = assistant.suggest_graph(data, strategy="per_node")
+    assert [variable.name for variable in graph.variables] == ABCD
+    assert graph.edge_pairs == [("a", "b"), ("a", "c"), ("b", "c"), ("c", "d")]
+
+
 def test_result_carries_usage_and_metadata() -> None:
     assistant, model = scripted_assistant(TRUTH)
     graph = assistant.suggest_graph(
