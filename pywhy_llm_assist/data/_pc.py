@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 from ..core._errors import InputError, OptionalDependencyError
 from ..core._variables import Variables, VariablesLike
 from ..graph._causal_graph import CausalGraph
+from ..graph._exports import CAUSALLEARN_EXTRA
 from ._independence import choose_test, run_test
 from ._types import DataLike, EncodedColumn, VariableKind, as_frame, encode_frame, resolve_kinds
 
 if TYPE_CHECKING:
     import numpy as np
 
-CAUSALLEARN_EXTRA = 'pip install "pywhy-llm-assist[causallearn]"'
 #: The collider rule's conflict priority, as in ``pc()``'s default (2: keep existing colliders).
 COLLIDER_PRIORITY = 2
 
@@ -187,6 +187,9 @@ def run_pc(
     required_pairs = [(str(pair[0]), str(pair[1])) for pair in required]
     forbidden_pairs = [(str(pair[0]), str(pair[1])) for pair in forbidden]
     tier_list = [list(tier) for tier in (tiers or ())]
+    collection.require((name for pair in required_pairs for name in pair), role="required edge end")
+    collection.require((name for pair in forbidden_pairs for name in pair), role="forbidden edge end")
+    collection.require((name for tier in tier_list for name in tier), role="tier member")
     matrix = np.column_stack([np.asarray(columns[name].values, dtype=float) for name in names])
     log = TestLog()
     test = _typed_test_class()(matrix, names, columns, kinds, log)
