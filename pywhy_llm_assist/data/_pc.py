@@ -187,9 +187,12 @@ def run_pc(
     required_pairs = [(str(pair[0]), str(pair[1])) for pair in required]
     forbidden_pairs = [(str(pair[0]), str(pair[1])) for pair in forbidden]
     tier_list = [list(tier) for tier in (tiers or ())]
-    collection.require((name for pair in required_pairs for name in pair), role="required edge end")
-    collection.require((name for pair in forbidden_pairs for name in pair), role="forbidden edge end")
-    collection.require((name for tier in tier_list for name in tier), role="tier member")
+    for role, named in (
+        ("required edge end", [name for pair in required_pairs for name in pair]),
+        ("forbidden edge end", [name for pair in forbidden_pairs for name in pair]),
+        ("tier member", [name for tier in tier_list for name in tier]),
+    ):
+        collection.require(named, role=role)
     matrix = np.column_stack([np.asarray(columns[name].values, dtype=float) for name in names])
     log = TestLog()
     test = _typed_test_class()(matrix, names, columns, kinds, log)

@@ -76,6 +76,9 @@ def test_background_knowledge_reaches_pc() -> None:
         (lambda frame: run_pc(["a", "z"], frame), "'z' is not a column"),
         (lambda frame: run_pc(["a", "b"], frame, alpha=0), "alpha"),
         (lambda frame: run_pc(["a", "b"], frame, types={"a": "fuzzy"}), "fuzzy"),
+        (lambda frame: run_pc(["a", "b"], frame, required=[("a", "zz")]), "required edge end 'zz'"),
+        (lambda frame: run_pc(["a", "b"], frame, forbidden=[("q", "a")]), "forbidden edge end 'q'"),
+        (lambda frame: run_pc(["a", "b"], frame, tiers=[["a"], ["b", "qq"]]), "tier member 'qq'"),
     ],
 )
 def test_bad_input_is_an_input_error(call: Any, message: str) -> None:
