@@ -30,6 +30,14 @@ AssumptionSource = Literal[
     "review", "data", "model", "user", "import", "required", "simulated", "method"
 ]
 DataVerdict = Literal["consistent", "contradicted", "not_tested", "untestable"]
+#: How the ledger names an edge's origin when it is not the model's or a reviewer's.
+ORIGIN_WORDS: dict[str, str] = {
+    "user": "drawn by the analyst",
+    "import": "read from a file",
+    "required": "required by a constraint",
+    "simulated": "proposed by the simulated expert",
+    "data": "found in the data (causal discovery)",
+}
 _REASONS_PER_ROW = 3
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -213,14 +221,8 @@ def _edge_evidence(edge: Edge) -> list[Evidence]:
                 )
             )
         else:
-            words = {
-                "user": "drawn by the analyst",
-                "import": "read from a file",
-                "required": "required by a constraint",
-                "simulated": "proposed by the simulated expert",
-            }
             note = f" ({item.note})" if item.note else ""
-            found.append(Evidence(source=item.origin, detail=words[item.origin] + note))
+            found.append(Evidence(source=item.origin, detail=ORIGIN_WORDS[item.origin] + note))
     return found or [Evidence(source="user", detail="drawn by the analyst")]
 
 

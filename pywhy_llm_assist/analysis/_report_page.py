@@ -37,6 +37,7 @@ SOURCE_COLORS: dict[str, str] = {
     "import": "#0369a1",
     "required": "#7c3aed",
     "simulated": "#b45309",
+    "data": "#0e7490",
 }
 #: role -> the border colour of its variables.
 ROLE_COLORS: dict[str, str] = {"treatment": "#c2410c", "outcome": "#be185d", "used": "#0f766e"}
@@ -47,6 +48,7 @@ SOURCE_WORDS: dict[str, str] = {
     "import": "read from a file",
     "required": "required",
     "simulated": "simulated expert",
+    "data": "found in the data",
 }
 
 

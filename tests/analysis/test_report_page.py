@@ -180,3 +180,16 @@ def test_a_step_that_did_not_run_says_so_on_the_page() -> None:
     assert "No estimate: not identified by backdoor adjustment" in page
     assert "Some steps did not run; each says why." in page
     assert "no estimate to rely on anything" in page
+
+
+def test_edges_found_in_the_data_are_in_the_ledger_and_coloured_on_the_page() -> None:
+    # A causal-learn import or a data_first graph gives edges of origin "data".
+    study = simulate_exercise_study(500, seed=5)
+    found = Assistant("scripted", client=ScriptedModel(respond=respond), cache_mode="off").analyse(
+        study, study_graph("data"), "exercise", "heart_disease", refuters=()
+    )
+    relied = [row for row in found.ledger.edges if row.kind == "edge"]
+    assert relied and all(row.source == "data" for row in relied)
+    assert "found in the data (causal discovery)" in relied[0].evidence[0].detail
+    page = found.to_html()
+    assert SOURCE_COLORS["data"] in page and "found in the data" in page
