@@ -2,9 +2,10 @@
 
 For demonstrations and benchmarks of the whole workflow (suggest, review, analyse) on data
 whose graph is known: every suggested edge that is in the true graph is accepted, one that
-points the wrong way is reversed, any other is rejected, and every true edge the suggestion
-missed is added. The result is an ordinary `ReviewDecisions`, so `apply_review` records each
-decision with the reviewer's name, as it would for a person.
+points the wrong way is reversed, any other is rejected, an unoriented edge is oriented the
+true way (or rejected), and every true edge the suggestion missed is added. The result is an
+ordinary `ReviewDecisions`, so `apply_review` records each decision with the reviewer's name,
+as it would for a person.
 """
 
 from __future__ import annotations
@@ -47,7 +48,23 @@ def review_from_truth(
         decisions.append(
             ReviewDecision(source=source, target=target, action=action, comment=comment)
         )
-    covered = {pair for pair in graph.edge_pairs} | {(b, a) for a, b in graph.edge_pairs}
+    for open_edge in graph.undirected:  # a --- b: orient it the true way, or reject it
+        first, second = open_edge.first, open_edge.second
+        if (first, second) in known or (second, first) in known:
+            source, target = (first, second) if (first, second) in known else (second, first)
+            decisions.append(
+                ReviewDecision(
+                    source=source, target=target, action="orient", comment="in the true graph"
+                )
+            )
+        else:
+            decisions.append(
+                ReviewDecision(
+                    source=first, target=second, action="reject", comment="not in the true graph"
+                )
+            )
+    pairs = [*graph.edge_pairs, *((edge.first, edge.second) for edge in graph.undirected)]
+    covered = set(pairs) | {(b, a) for a, b in pairs}
     decisions += [
         ReviewDecision(source=source, target=target, action="add", comment="in the true graph")
         for source, target in true_edges
