@@ -9,6 +9,7 @@ or a comment: the script is code we wrote around data, never text run as code. N
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from ._dowhy_steps import REFUTERS
@@ -57,6 +58,8 @@ _USE_VARIABLES = {
     "iv": "estimand.instrumental_variables = INSTRUMENTS",
     "frontdoor": "estimand.frontdoor_variables = MEDIATORS",
 }
+#: data file suffix -> how the script reads it (what the ``analyse`` command accepts).
+_READERS = {".tsv": 'pd.read_csv(DATA, sep="\\t")', ".parquet": "pd.read_parquet(DATA)"}
 _VARIABLE_NAMES = {"backdoor": "ADJUSTMENT_SET", "iv": "INSTRUMENTS", "frontdoor": "MEDIATORS"}
 
 
@@ -90,7 +93,8 @@ def analysis_script(report: AnalysisReport, *, data_path: str | None = None) -> 
         "graph.add_edges_from(EDGES)",
         "",
         "# The complete rows of the measured variables, as the report used them.",
-        "data = pd.read_csv(DATA)[MEASURED].dropna().reset_index(drop=True)",
+        f"data = {_READERS.get(PurePath(source).suffix.lower(), 'pd.read_csv(DATA)')}"
+        "[MEASURED].dropna().reset_index(drop=True)",
         "model = CausalModel(data=data, treatment=TREATMENT, outcome=OUTCOME, graph=graph)",
         "estimand = model.identify_effect(proceed_when_unidentifiable=True)",
     ]

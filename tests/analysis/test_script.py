@@ -110,3 +110,20 @@ def test_an_unidentified_effect_gives_a_script_that_says_why(tmp_path: Path) -> 
     report.to_script(script)
     printed = run_script(script)
     assert printed.startswith("the graph does not identify the effect by backdoor adjustment")
+
+
+@pytest.mark.parametrize("suffix", [".tsv", ".parquet"])
+def test_the_script_reads_the_data_the_way_it_was_given(tmp_path: Path, suffix: str) -> None:
+    study = simulate_exercise_study(600, seed=3)
+    data_file = tmp_path / f"study{suffix}"
+    if suffix == ".tsv":
+        study.to_csv(data_file, sep="\t", index=False)
+    else:
+        study.to_parquet(data_file, index=False)
+    report = analyse(
+        study, study_graph(), "exercise", "heart_disease", refuters=(), data_source=str(data_file)
+    )
+    script = tmp_path / "analysis.py"
+    report.to_script(script)
+    (value,) = ESTIMATE.findall(run_script(script))
+    assert float(value) == pytest.approx(report.estimate, rel=1e-9)
