@@ -19,7 +19,7 @@ from typing import Any
 
 import networkx as nx
 
-from ..core._errors import InputError, OptionalDependencyError
+from ..core._errors import InputError
 from ..graph._causal_graph import CausalGraph
 from ..identify._findings import format_set
 from ..identify._identification import (
@@ -30,7 +30,6 @@ from ..identify._identification import (
 from ..identify._role_checks import check_instrument, front_door_sets
 from ._results import DoWhyIdentification, EffectEstimate, Estimand, Identification, Refutation
 
-DOWHY_EXTRA = 'pip install "pywhy-llm-assist[dowhy]"'
 TreatmentKind = str  # "binary", "continuous" or "categorical"
 NUMERIC = frozenset({"binary", "continuous"})
 CONFIDENCE_LEVEL = 0.95
@@ -272,17 +271,6 @@ def identify_from_graph(
 
 
 # --------------------------------------------------------------------------- DoWhy
-def require_dowhy() -> Any:
-    """Import DoWhy's ``CausalModel``; `OptionalDependencyError` names the extra if missing."""
-    try:
-        from dowhy import CausalModel
-    except ImportError as error:
-        raise OptionalDependencyError(
-            f"the estimate and the refuters need DoWhy, which is not installed: {DOWHY_EXTRA}"
-        ) from error
-    return CausalModel
-
-
 @contextmanager
 def quiet_dowhy() -> Iterator[None]:
     """Silence the warnings DoWhy's own code raises (its pandas calls); keep every other one."""
@@ -334,8 +322,10 @@ def _names(values: Any) -> tuple[str, ...]:
 
 
 def build_model(graph: CausalGraph, frame: Any, treatment: str, outcome: str) -> DoWhyModel:
-    """DoWhy's ``CausalModel`` on the graph and its ``identify_effect``, with what it found."""
-    require_dowhy()
+    """DoWhy's ``CausalModel`` on the graph and its ``identify_effect``, with what it found.
+
+    Without DoWhy, `CausalGraph.to_causal_model` raises `OptionalDependencyError` naming the extra.
+    """
     with quiet_dowhy():
         model = graph.to_causal_model(frame, treatment, outcome)
         estimand = model.identify_effect(proceed_when_unidentifiable=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, Literal, TypeAlias, get_args
 
-import networkx as nx
 from pydantic import BeforeValidator
 
 from ..core._errors import InputError
@@ -21,6 +20,7 @@ from ..core._usage import Usage
 from ..core._variables import Variable, Variables, VariablesLike
 from ..data._sensitivity import KValue, SensitivityReport, sensitivity_analysis
 from ..graph._causal_graph import CausalGraph
+from ..identify._identification import common_causes
 from ..identify._suggestions import Suggestions
 from ..identify._tasks import suggest_with
 from ..llm._engine import Answer, LanguageModel, ProgressCallback
@@ -79,16 +79,8 @@ def _confounder_variables(confounders: ConfoundersLike) -> list[Variable]:
 
 
 def _latent_common_causes(graph: CausalGraph, treatment: str, outcome: str) -> list[Variable]:
-    if treatment not in graph.names or outcome not in graph.names:
-        return []
-    network = graph.to_networkx()
-    causes_treatment = nx.ancestors(network, treatment)
-    causes_outcome = nx.ancestors(network.subgraph(set(network) - {treatment}), outcome)
-    return [
-        graph.variable(name)
-        for name in graph.latent
-        if name in causes_treatment and name in causes_outcome
-    ]
+    shared = common_causes(graph.to_networkx(), treatment, outcome)
+    return [graph.variable(name) for name in graph.latent if name in shared]
 
 
 def _descriptions(variables: VariablesLike | None, graph: CausalGraph | None) -> dict[str, str]:

@@ -433,7 +433,7 @@ def build_ledger(
     critical = critical_changes(graph, problem)
     network = graph.to_networkx()
     reasons: dict[tuple[str, str], list[str]] = {}
-    for pair in sorted(effect_edges(network, treatment, outcome), key=graph.edge_pairs.index):
+    for pair in effect_edges(network, treatment, outcome):
         reasons.setdefault(pair, []).append(f"on a causal path from {treatment} to {outcome}")
     if identification.estimand == "backdoor":
         members = set(identification.variables)

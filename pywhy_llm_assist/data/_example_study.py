@@ -45,7 +45,6 @@ EXERCISE_STUDY_EDGES: tuple[tuple[str, str], ...] = (
     ("blood_pressure", "heart_disease"),
 )
 """The graph the data are drawn from."""
-EXERCISE_STUDY_COLUMNS = ("exercise", "age", "smoking", "blood_pressure", "heart_disease")
 
 
 def simulate_exercise_study(

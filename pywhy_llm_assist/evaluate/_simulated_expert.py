@@ -37,6 +37,7 @@ import networkx as nx
 from ..core._errors import InputError
 from ..graph._causal_graph import CausalGraph
 from ..identify._findings import NegativeControlRole
+from ..identify._identification import common_causes
 from ..identify._role_checks import check_instrument, check_negative_control
 from ..llm._backends import ChatRequest
 from ..llm._query import Query
@@ -385,14 +386,6 @@ def _answer_orient(expert: SimulatedExpert, query: Query) -> Reply:
 
 
 # ---------------------------------------------------------------------- identification
-def _common_causes(network: nx.DiGraph[str], treatment: str, outcome: str) -> set[str]:
-    if treatment not in network or outcome not in network:
-        return set()
-    of_treatment = nx.ancestors(network, treatment)
-    of_outcome = nx.ancestors(network.subgraph(set(network) - {treatment}), outcome)
-    return set(of_treatment) & set(of_outcome)
-
-
 def _mediators(network: nx.DiGraph[Any], treatment: str, outcome: str) -> set[str]:
     if treatment not in network or outcome not in network:
         return set()
@@ -421,7 +414,7 @@ def _role_items(
 
 def _answer_confounders(expert: SimulatedExpert, query: Query) -> Reply:
     treatment, outcome = query.subject
-    common = _common_causes(expert.network, treatment, outcome)
+    common = common_causes(expert.network, treatment, outcome)
     measured = _role_items(expert, query, common, "a common cause in its graph")
     unmeasured = [
         {

@@ -163,6 +163,20 @@ def _ancestors(graph: nx.DiGraph[str], node: str) -> set[str]:
     return set(nx.ancestors(graph, node))
 
 
+def common_causes(graph: nx.DiGraph[str], treatment: str, outcome: str) -> set[str]:
+    """Variables that cause `treatment` and, not only through it, `outcome` (empty if absent).
+
+    Example:
+        >>> common_causes(nx.DiGraph([("u", "t"), ("u", "y"), ("t", "y"), ("v", "t")]), "t", "y")
+        {'u'}
+    """
+    if treatment not in graph or outcome not in graph:
+        return set()
+    of_treatment = nx.ancestors(graph, treatment)
+    of_outcome = nx.ancestors(graph.subgraph(set(graph) - {treatment}), outcome)
+    return set(of_treatment) & set(of_outcome)
+
+
 def _candidates(
     graph: nx.DiGraph[str],
     treatment: str,
