@@ -243,6 +243,7 @@ async def _sensitivity(
             context=context,
             alpha=alpha,
             max_suggested=max_confounders,
+            formal=formal,  # the regression is fitted once
         )
     except (ModelError, InputError) as error:
         steps.record(

@@ -181,13 +181,15 @@ async def elicit_with(
     alpha: float = 0.05,
     progress: ProgressCallback | None = None,
     max_suggested: int | None = None,
+    formal: SensitivityReport | None = None,
 ) -> SensitivityReport:
     """The engine behind `Assistant.elicit_sensitivity`.
 
     `max_suggested` bounds how many confounders are elicited when they are not given (the
     graph's latent ones first, then the model's suggestions); the rest are named in a note.
+    `formal`: the same arguments' `sensitivity_analysis`, when the caller already has it.
     """
-    report = sensitivity_analysis(
+    report = formal or sensitivity_analysis(
         data, treatment, outcome, adjustment_set, benchmarks=benchmarks, k=k, q=q, alpha=alpha
     )
     if not report.covariates:
