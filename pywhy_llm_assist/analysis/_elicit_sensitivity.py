@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, TypeAlias, get_args
 from pydantic import BeforeValidator
 
 from ..core._errors import InputError
+from ..core._text import percent
 from ..core._usage import Usage
 from ..core._variables import Variable, Variables, VariablesLike
 from ..data._sensitivity import KValue, SensitivityReport, sensitivity_analysis
@@ -99,10 +100,6 @@ def _described(name: str, descriptions: Mapping[str, str]) -> dict[str, str]:
     return {"name": name, "description": description} if description else {"name": name}
 
 
-def _percent(value: float) -> str:
-    return f"{100 * value:.2f}%"
-
-
 def elicitation_query(
     report: SensitivityReport,
     confounder: Variable,
@@ -113,8 +110,8 @@ def elicitation_query(
     benchmarks = [
         {
             **_described(covariate.name, descriptions),
-            "explains_treatment": _percent(covariate.r2_treatment),
-            "explains_outcome": _percent(covariate.r2_outcome),
+            "explains_treatment": percent(covariate.r2_treatment),
+            "explains_outcome": percent(covariate.r2_outcome),
         }
         for covariate in report.covariates
     ]

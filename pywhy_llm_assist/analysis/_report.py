@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field
 
 from ..core._errors import InputError
 from ..core._json_file import JsonFile
+from ..core._text import percent
 from ..core._usage import Usage
 from ..data._implication_tests import ImplicationTests
 from ..data._sensitivity import SensitivityReport
@@ -18,10 +19,6 @@ from ._ledger import AssumptionsLedger
 from ._results import EffectEstimate, Identification, Refutation, StepRecord
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-
-
-def _percent(value: float) -> str:
-    return f"{100 * value:.2f}%"
 
 
 class AnalysisReport(JsonFile):
@@ -130,8 +127,8 @@ class AnalysisReport(JsonFile):
         if self.sensitivity is not None:
             report = self.sensitivity
             lines.append(
-                f"  sensitivity: robustness value {_percent(report.robustness_value)} "
-                f"(at alpha {report.alpha:g}: {_percent(report.robustness_value_alpha)})"
+                f"  sensitivity: robustness value {percent(report.robustness_value)} "
+                f"(at alpha {report.alpha:g}: {percent(report.robustness_value_alpha)})"
             )
             lines += [
                 f"    {bound.label} ({bound.source}, {bound.k_treatment:g}x/{bound.k_outcome:g}x "

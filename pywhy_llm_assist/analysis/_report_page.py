@@ -20,7 +20,7 @@ from ..graph._layout import render_svg
 from ..review._page import _escape, _findings_rows, _table
 from ..review._page_sensitivity import sensitivity_section
 from ._ledger import LEDGER_HEADERS
-from ._results import REFUTATION_HEADERS
+from ._results import REFUTATION_HEADERS, format_number
 
 if TYPE_CHECKING:
     from ._report import AnalysisReport
@@ -66,12 +66,6 @@ def _not_run(reason: str) -> str:
 
 def _tag(text: str, kind: str | None = None) -> str:
     return f"<span class='tag tag-{_escape(kind or text)}'>{_escape(text)}</span>"
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
 
 
 def _edge_source(report: AnalysisReport, pair: tuple[str, str]) -> str:
@@ -137,12 +131,12 @@ def _estimate_section(report: AnalysisReport) -> str:
         effect = report.effect
         interval = (
             f"<span class='interval'>{100 * effect.level:g}% interval "
-            f"{_number(effect.lower)} to {_number(effect.upper)}</span>"
+            f"{format_number(effect.lower)} to {format_number(effect.upper)}</span>"
             if effect.interval is not None
             else "<span class='interval'>no interval</span>"
         )
         body = (
-            f"<div class='headline'><span class='estimate'>{_number(effect.value)}</span>"
+            f"<div class='headline'><span class='estimate'>{format_number(effect.value)}</span>"
             f"{interval}</div><p class='muted'>"
             + _escape(
                 f"Average change in {report.outcome} per unit of {report.treatment}, by "

@@ -25,7 +25,8 @@ ESTIMAND_LABELS: dict[str, str] = {
 }
 
 
-def _number(value: float | None) -> str:
+def format_number(value: float | None) -> str:
+    """Four significant digits (scientific below 0.001); ``-`` for None."""
     if value is None:
         return "-"
     return f"{value:.4g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.3e}"
@@ -149,11 +150,10 @@ class EffectEstimate(BaseModel):
 
     def summary(self) -> str:
         """One line: the value and its interval."""
-        text = f"{_number(self.value)}"
+        text = f"{format_number(self.value)}"
         if self.interval is not None:
-            text += (
-                f" ({100 * self.level:g}% interval {_number(self.lower)} to {_number(self.upper)})"
-            )
+            lower, upper = format_number(self.lower), format_number(self.upper)
+            text += f" ({100 * self.level:g}% interval {lower} to {upper})"
         return text + f" by {self.estimator} on {self.rows:,} rows"
 
 
@@ -198,8 +198,8 @@ class Refutation(BaseModel):
         """The row of the refutation table (see `REFUTATION_HEADERS`)."""
         return [
             self.label,
-            _number(self.estimated_effect),
-            _number(self.new_effect),
+            format_number(self.estimated_effect),
+            format_number(self.new_effect),
             "-" if self.p_value is None else f"{self.p_value:.2f}",
             self.verdict,
             self.expectation,

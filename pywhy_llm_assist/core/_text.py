@@ -19,3 +19,13 @@ def counted(count: int, singular: str, plural: str | None = None) -> str:
             else singular + "s"
         )
     return f"{count:,} {plural}"
+
+
+def percent(share: float) -> str:
+    """A share of 1 as a percentage with two decimals.
+
+    Example:
+        >>> percent(0.13877)
+        '13.88%'
+    """
+    return f"{100 * share:.2f}%"

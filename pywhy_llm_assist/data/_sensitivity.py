@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..core._errors import InputError
 from ..core._json_file import JsonFile
+from ..core._text import percent
 from ..core._usage import Usage
 from . import _bias_formulas as formulas
 from ._regression import (
@@ -90,10 +91,6 @@ class SensitivityBound(BaseModel):
         if self.adjusted_standard_error == 0:
             return math.copysign(math.inf, self.adjusted_estimate)
         return self.adjusted_estimate / self.adjusted_standard_error
-
-
-def _percent(value: float) -> str:
-    return f"{100 * value:.2f}%"
 
 
 def _number(value: float) -> str:
@@ -299,10 +296,10 @@ class SensitivityReport(JsonFile):
             f"  estimate {_number(self.estimate)} (standard error {_number(self.standard_error)}, "
             f"t {self.t_statistic:.2f}), {level} interval {_number(self.lower)} to "
             f"{_number(self.upper)}",
-            f"  partial R² of the treatment with the outcome: {_percent(self.partial_r2)}",
-            f"  robustness value RV (q={self.q:g}): {_percent(self.robustness_value)} "
-            f"(RV at alpha={self.alpha:g}: {_percent(self.robustness_value_alpha)})",
-            f"  a confounder explaining {_percent(self.robustness_value)} of the residual "
+            f"  partial R² of the treatment with the outcome: {percent(self.partial_r2)}",
+            f"  robustness value RV (q={self.q:g}): {percent(self.robustness_value)} "
+            f"(RV at alpha={self.alpha:g}: {percent(self.robustness_value_alpha)})",
+            f"  a confounder explaining {percent(self.robustness_value)} of the residual "
             f"variance of both treatment and outcome would "
             + (
                 "bring the estimate to zero"
@@ -320,8 +317,8 @@ class SensitivityReport(JsonFile):
                 bound.benchmark,
                 f"{bound.k_treatment:g}",
                 f"{bound.k_outcome:g}",
-                _percent(bound.r2_treatment),
-                _percent(bound.r2_outcome) + (" (capped)" if bound.capped else ""),
+                percent(bound.r2_treatment),
+                percent(bound.r2_outcome) + (" (capped)" if bound.capped else ""),
                 _number(bound.adjusted_estimate),
                 f"{_number(bound.adjusted_lower)} to {_number(bound.adjusted_upper)}",
                 self.verdict(bound),
