@@ -26,12 +26,12 @@ from ..llm._local import LocalServer
 from ..llm._progress import ProgressOption, progress_for
 from ..llm._prompts import PromptLibrary
 from ..llm._retry import RetryPolicy
+from ..llm._server_identity import server_identity
 from ..llm._sync import run_sync
 from ..suggest._suggest_graph import suggest_graph_with
 from ._analysis_methods import AnalysisMethods
 from ._batching import BatchMethods
 from ._sensitivity_methods import SensitivityMethods
-from ._server_identity import server_identity
 
 MODEL_VARIABLE = "PYWHY_LLM_ASSIST_MODEL"
 LOCAL_QUESTION_SECONDS = 1800.0

@@ -48,6 +48,7 @@ from ._cache import MODE_RULES, now_iso
 from ._engine import LanguageModel
 from ._reply_schema import ReplyParseError, validate_reply
 from ._retry import call_with_retries
+from ._server_identity import server_identity
 
 logger = logging.getLogger("pywhy_llm_assist")
 
@@ -183,7 +184,7 @@ class BatchRunner:
         except openai.APIStatusError as error:
             status = getattr(error, "status_code", None)
             hint = (
-                f"; {self.backend.base_url} may not offer the Batch API (OpenAI and Azure "
+                f"; {server_identity(self.backend)} may not offer the Batch API (OpenAI and Azure "
                 "OpenAI do): run the command without batch mode"
                 if status in (404, 405, 501)
                 else ""
@@ -237,7 +238,7 @@ class BatchRunner:
                 "batch_id": batch.id,
                 "input_file_id": uploaded.id,
                 "created": now_iso(),
-                "server": self.backend.base_url,
+                "server": server_identity(self.backend),  # no user, password or query
                 "model": self.language_model.model,
                 "status": str(batch.status),
                 "collected": False,

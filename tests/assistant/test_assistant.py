@@ -260,7 +260,7 @@ def test_cache_key_includes_server_keeps_their_answers_apart(tmp_path: Path) -> 
 
 
 def test_the_server_in_the_key_never_holds_credentials() -> None:
-    from pywhy_llm_assist.assistant._server_identity import server_identity
+    from pywhy_llm_assist.llm._server_identity import server_identity
 
     backend = OpenAIBackend(base_url="HTTPS://ada:secret@Example.org/v1/?api-key=abc#x")
     assert server_identity(backend) == "https://example.org:443/v1"

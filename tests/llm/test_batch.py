@@ -193,3 +193,45 @@ def test_batch_job_summaries() -> None:
     assert str(failed).endswith("(line 2 is not JSON)")
     assert not BatchJob(batch_id="c", status="in_progress", requests=1).finished
     assert BatchPlan().items == {}
+
+
+def test_the_state_file_holds_no_credential_of_the_base_url(tmp_path: Path) -> None:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        if request.url.path.endswith("/files"):
+            return httpx2.Response(
+                200,
+                json={
+                    "id": "file-1",
+                    "object": "file",
+                    "bytes": 1,
+                    "created_at": 0,
+                    "filename": "x",
+                    "purpose": "batch",
+                    "status": "processed",
+                },
+            )
+        return httpx2.Response(
+            200,
+            json={
+                "id": "batch-1",
+                "object": "batch",
+                "endpoint": "/v1/chat/completions",
+                "input_file_id": "file-1",
+                "completion_window": "24h",
+                "status": "validating",
+                "created_at": 0,
+            },
+        )
+
+    client = openai.AsyncOpenAI(
+        base_url="http://user:secret@127.0.0.1:9/v1?key=secret",
+        api_key="sk-mock",
+        max_retries=0,
+        http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler)),
+    )
+    assistant = Assistant("mock-model", client=client, cache=tmp_path, retry=FAST)
+    assert "secret" in assistant.engine.backend.base_url, "the URL reaches the runner"
+    assistant.submit_batch(ask)
+    text = (tmp_path / "batches" / "batch-1.json").read_text(encoding="utf-8")
+    assert "secret" not in text
+    assert json.loads(text)["server"] == "http://127.0.0.1:9/v1"

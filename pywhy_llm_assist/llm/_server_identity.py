@@ -1,4 +1,4 @@
-"""The server a backend talks to, as it enters cache keys."""
+"""The server a backend talks to, as it enters cache keys and batch state files."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from urllib.parse import urlsplit
 
 
 def server_identity(backend: object) -> str:
-    """The server a backend talks to, as it enters cache keys: a normalized URL.
+    """The server a backend talks to, as cache keys and batch state files name it: a plain URL.
 
     Scheme and host in lower case, the port explicit, no trailing slash; user name, password,
-    query and fragment are left out, so no credential reaches the cache. A backend without a
-    URL is named by its type (a test double by its ``base_url`` text).
+    query and fragment are left out, so no credential reaches the cache or a state file. A
+    backend without a URL is named by its type (a test double by its ``base_url`` text).
 
     Example:
         >>> class Backend:
