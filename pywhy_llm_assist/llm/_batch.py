@@ -79,16 +79,6 @@ class _State:
     def collected(self) -> bool:
         return bool(self.data.get("collected"))
 
-    def job(self) -> BatchJob:
-        return BatchJob(
-            batch_id=str(self.data["batch_id"]),
-            status=str(self.data.get("status") or "unknown"),
-            requests=len(self.keys),
-            created=str(self.data.get("created") or ""),
-            collected=self.collected,
-            input_file_id=self.data.get("input_file_id"),
-        )
-
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

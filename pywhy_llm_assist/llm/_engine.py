@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -218,7 +217,7 @@ class LanguageModel:
 
     async def _ask_counted(self, query: Query, run: Run) -> Answer[Any]:
         try:
-            async with run.admission or contextlib.nullcontext():
+            async with run.admission:
                 return await self.ask(query, run)
         finally:
             run.done += 1

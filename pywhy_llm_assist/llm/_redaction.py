@@ -45,19 +45,6 @@ def redact(value: Any, secrets: tuple[str, ...]) -> Any:
     return value
 
 
-def contains_secret(value: Any, secrets: tuple[str, ...]) -> bool:
-    """True when a JSON-like value holds any of the secrets (cheap check before copying)."""
-    if isinstance(value, str):
-        return any(
-            secret and len(secret) >= MIN_SECRET_LENGTH and secret in value for secret in secrets
-        )
-    if isinstance(value, Mapping):
-        return any(contains_secret(item, secrets) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(contains_secret(item, secrets) for item in value)
-    return False
-
-
 def scrub_exception(error: BaseException, secrets: tuple[str, ...]) -> BaseException:
     """Remove the secrets from an exception's text in place (and from its causes); return it.
 

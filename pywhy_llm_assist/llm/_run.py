@@ -58,9 +58,9 @@ class Run:
     session: ChatSession
     semaphore: asyncio.Semaphore
     meters: tuple[UsageMeter, ...]
-    progress: ProgressCallback | None = None
-    admission: asyncio.Semaphore | None = None
+    admission: asyncio.Semaphore
     """Queries being prepared or asked at once (a few more than the requests in flight)."""
+    progress: ProgressCallback | None = None
     done: int = 0
     total: int = 0
     failures: list[tuple[str, ModelError]] = field(default_factory=list)
