@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import Assistant, BatchJob
 from ..core._errors import InputError
-from ._commands import Reporter, open_assistant, reporter
+from ..llm import DEFAULT_POLL_SECONDS
+from ._commands import Reporter, open_assistant, reporter, write_output
 from ._settings import PROGRAM
 from ._task_calls import TASK_CALLS
 
@@ -43,8 +43,8 @@ def add_batch_options(parser: argparse.ArgumentParser, *, defaults: bool = True)
         "--poll-interval",
         type=float,
         metavar="SECONDS",
-        default=30.0 if defaults else argparse.SUPPRESS,
-        help="collect: seconds between looks at the server (default 30)",
+        default=DEFAULT_POLL_SECONDS if defaults else argparse.SUPPRESS,
+        help=f"collect: seconds between looks at the server (default {DEFAULT_POLL_SECONDS:g})",
     )
     group.add_argument(
         "--json",
@@ -98,8 +98,7 @@ def _show_jobs(report: Reporter) -> Callable[[Sequence[BatchJob]], None]:
 
 
 def _print_json(text: str) -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
+    write_output(text, None)
 
 
 def run_batch(args: argparse.Namespace) -> int:

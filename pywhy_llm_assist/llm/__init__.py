@@ -7,6 +7,7 @@ the layers above (the command line among them); the public ones are re-exported 
 """
 
 from ._backends import check_base_url, is_loopback_url
+from ._batch import DEFAULT_POLL_SECONDS
 from ._cache import (
     CACHE_DIR_VARIABLE,
     CACHE_MODE_VARIABLE,
@@ -20,6 +21,7 @@ __all__ = [
     "CACHE_DIR_VARIABLE",
     "CACHE_MODE_VARIABLE",
     "DEFAULT_MODEL_NAME",
+    "DEFAULT_POLL_SECONDS",
     "ProgressBar",
     "check_base_url",
     "default_cache_folder",
