@@ -13,6 +13,7 @@ import sys
 
 from ..core._errors import InputError, QueriesFailedError, ReplayMissError
 from ..core._text import counted
+from ..llm import MIN_SECRET_LENGTH, redact_text
 from ._commands import (
     OPENED,
 )
@@ -38,12 +39,12 @@ def one_line(error: BaseException) -> str:
 def secrets(args: argparse.Namespace | None) -> tuple[str, ...]:
     """The API keys this command could have used: never printed, whatever a server echoed."""
     names = [API_KEY_VARIABLE, getattr(args, "api_key_env", None) if args is not None else None]
-    return tuple(value for name in names if name and len(value := os.environ.get(name) or "") >= 4)
+    values = (os.environ.get(name) or "" for name in names if name)
+    return tuple(value for value in values if len(value) >= MIN_SECRET_LENGTH)
 
 
 def say(text: str, args: argparse.Namespace | None = None) -> None:
-    for secret in secrets(args):
-        text = text.replace(secret, "[REDACTED]")
+    text = redact_text(text, secrets(args))
     with contextlib.suppress(OSError, AttributeError):  # stderr closed or full: say nothing
         print(f"{PROGRAM}: {text}", file=sys.stderr)
 

@@ -16,15 +16,18 @@ from ._cache import (
 )
 from ._local import DEFAULT_MODEL_NAME
 from ._progress import ProgressBar
+from ._redaction import MIN_SECRET_LENGTH, redact_text
 
 __all__ = [
     "CACHE_DIR_VARIABLE",
     "CACHE_MODE_VARIABLE",
     "DEFAULT_MODEL_NAME",
     "DEFAULT_POLL_SECONDS",
+    "MIN_SECRET_LENGTH",
     "ProgressBar",
     "check_base_url",
     "default_cache_folder",
     "is_loopback_url",
+    "redact_text",
     "resolve_cache_mode",
 ]

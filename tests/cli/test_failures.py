@@ -7,6 +7,7 @@ that fills up mid-run, oversized runs and error lines of many kilobytes.
 
 from __future__ import annotations
 
+import argparse
 import errno
 import importlib.util
 import json
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 
 from pywhy_llm_assist import ResponseCache
+from pywhy_llm_assist.cli import _failures
 from pywhy_llm_assist.cli import _main as _cli
 from pywhy_llm_assist.cli._failures import ERROR_LINE_CHARACTERS
 from pywhy_llm_assist.testing import FakeOpenAIServer
@@ -241,3 +243,15 @@ def test_a_bad_gguf_with_local_is_one_line_and_exit_2(tmp_path: Path, content: b
     assert result.returncode == 2, result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("pywhy-llm-assist: error: ") and "fake.gguf" in line
+
+
+def test_an_error_line_never_shows_the_api_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-echoed")
+    monkeypatch.setenv("OTHER_KEY", "abc")  # too short to be a secret: left as it is
+    args = argparse.Namespace(api_key_env="OTHER_KEY")
+    _failures.say("Incorrect API key provided: sk-echoed (abc)", args)
+    assert capsys.readouterr().err == (
+        "pywhy-llm-assist: Incorrect API key provided: [REDACTED] (abc)\n"
+    )
