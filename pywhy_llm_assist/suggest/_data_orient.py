@@ -48,7 +48,7 @@ def _model_stamp(source: EdgeSource, verdicts: Sequence[Verdict], note: str) -> 
     )
 
 
-def _open_proposal(pair: Pair, verdicts: Sequence[Verdict]) -> tuple[Pair | None, str]:
+def _open_proposal(verdicts: Sequence[Verdict]) -> tuple[Pair | None, str]:
     """The direction both answers give, or None and why the edge stays open."""
     first, second = verdicts
     if first.kind == "direction" and first.cause_effect == second.cause_effect:
@@ -128,7 +128,7 @@ def combine(
         answers = verdicts[question.pair]
         ledger.verdicts[_key(question.pair)] = answers
         if question.kind == "open":
-            direction, why = _open_proposal(question.pair, answers)
+            direction, why = _open_proposal(answers)
             if direction is None:
                 ledger.notes[_key(question.pair)] = why
             else:
@@ -156,8 +156,10 @@ def combine(
 
 
 def _by_knowledge(pair: Pair, constraints: Constraints) -> bool:
+    """True if PC's background knowledge alone fixes this direction: the other way round is
+    forbidden or against the tiers (required edges are never asked about)."""
     source, target = pair
-    return constraints.is_required(source, target) or constraints.violates_tiers(target, source)
+    return bool(_violates(constraints, target, source))
 
 
 def _directed_edges(

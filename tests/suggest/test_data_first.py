@@ -195,6 +195,19 @@ def test_directed_edges_are_confirmed_or_disputed_and_the_calibration_counts_the
                            "accuracy": 0.3333, "accuracy_when_decided": 0.5}  # fmt: skip
 
 
+def test_a_direction_fixed_by_a_forbidden_edge_is_not_counted_in_the_calibration(
+    frame: Any,
+) -> None:
+    # Forbidding x -> u makes PC orient u --- x as u -> x from background knowledge alone.
+    assistant, _ = scripted({("u", "x"): ("a_causes_b", "high")})
+    graph = assistant.suggest_graph(
+        NAMES, data=frame, strategy="data_first", forbidden=[("x", "u")]
+    )
+    assert graph.has_edge("u", "x")
+    calibration = graph.metadata["data_first"]["calibration"]
+    assert calibration["asked"] == 3  # x -> y, z -> y, y -> w: the directions the data found
+
+
 def test_a_required_edge_is_not_asked_about(frame: Any) -> None:
     assistant, model = scripted({})
     graph = assistant.suggest_graph(NAMES, data=frame, strategy="data_first", required=[("a", "b")])
